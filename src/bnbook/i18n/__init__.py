@@ -1,6 +1,7 @@
 """The words of figures and widgets in English, Simplified and Traditional Chinese.
 
-``strings.toml`` holds every label in ``en`` and ``zh-Hans``; the Traditional text is
+``strings/*.toml`` hold every label in ``en`` and ``zh-Hans`` (one file per topic, so
+chapters can add labels without touching each other's files); the Traditional text is
 generated from the Simplified one with OpenCC (``s2twp``) and then the glossary's
 overrides, exactly as the book's zh-Hant edition is (see :mod:`bnbook.i18n.convert`).
 
@@ -46,25 +47,43 @@ def get_language() -> str:
     return _language
 
 
+def _load_folder(folder: str) -> list[tuple[str, dict]]:
+    """``(file name, parsed TOML)`` for every ``*.toml`` in a folder of this package, sorted."""
+    root = files(__package__) / folder
+    out = []
+    for item in sorted(root.iterdir(), key=lambda p: p.name):
+        if item.name.endswith(".toml"):
+            with item.open("rb") as f:
+                out.append((item.name, tomllib.load(f)))
+    return out
+
+
 @cache
 def strings() -> dict[str, dict[str, str]]:
-    """All labels: ``{key: {"en": ..., "zh-Hans": ...}}``."""
-    with (files(__package__) / "strings.toml").open("rb") as f:
-        return tomllib.load(f)
+    """All labels: ``{key: {"en": ..., "zh-Hans": ...}}`` from ``strings/*.toml``."""
+    table: dict[str, dict[str, str]] = {}
+    for name, part in _load_folder("strings"):
+        for key, entry in part.items():
+            if key in table:
+                raise ValueError(f"label {key!r} is defined twice (again in strings/{name})")
+            if not {"en", "zh-Hans"} <= entry.keys():
+                raise ValueError(f"label {key!r} in strings/{name} needs both 'en' and 'zh-Hans'")
+            table[key] = entry
+    return table
 
 
 @cache
 def glossary() -> list[dict[str, str]]:
-    """The glossary: a list of ``{"en", "zh-Hans", "zh-Hant", ...}`` entries."""
-    with (files(__package__) / "glossary.toml").open("rb") as f:
-        return tomllib.load(f)["term"]
+    """The glossary from ``glossary/*.toml``: ``{"en", "zh-Hans", "zh-Hant", ...}`` entries, by English term."""
+    terms = [term for _, part in _load_folder("glossary") for term in part.get("term", [])]
+    return sorted(terms, key=lambda e: e["en"].lower())
 
 
 @cache
 def _translate(key: str, lang: str) -> str:
     table = strings()
     if key not in table:
-        raise KeyError(f"no label {key!r} in bnbook/i18n/strings.toml; add it there in en and zh-Hans")
+        raise KeyError(f"no label {key!r} in bnbook/i18n/strings/*.toml; add it there in en and zh-Hans")
     entry = table[key]
     if lang == "zh-Hant":
         if "zh-Hant" in entry:

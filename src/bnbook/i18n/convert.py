@@ -2,7 +2,7 @@
 
 ``s2twp`` converts characters and Taiwan phrasing, but some technical terms come out
 in a form the course does not use (参数 becomes 引數 where Taiwan's textbooks write 參數).
-The glossary (``glossary.toml``) gives the wanted Traditional form of each term; every
+The glossary (``glossary/*.toml``) gives the wanted Traditional form of each term; every
 term is shielded by a placeholder before OpenCC runs and put back afterwards, so OpenCC
 cannot touch it.
 """
