@@ -4,6 +4,11 @@ A widget draws its figure once, keeps the artists (lines, images, bars) and, whe
 control moves, changes their data in place and re-renders the PNG. An ``ipywidgets.Image``
 keeps the PNG in the widget state, so the static site shows the saved figure and Binder
 or JupyterLab show it live. No pyplot state is touched, so nothing is displayed twice.
+
+Speed: drawing the text of a figure (ticks, labels) costs most of a redraw. Artists
+registered with :meth:`FigureView.animate` are left out of a cached background, and an
+update redraws only them over it (blitting): a few milliseconds instead of ~50. When a
+change moves the axes (new limits, new ticks), call ``refresh(full=True)``.
 """
 
 from __future__ import annotations
@@ -13,7 +18,10 @@ from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as W
+from matplotlib.artist import Artist
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from PIL import Image as PILImage
 
 from bnbook.i18n import get_language
 
@@ -27,8 +35,12 @@ class FigureView:
     ----------
     figsize : (width, height) in inches
     dpi : int
-        Kept modest: the PNG is re-encoded on every update.
     **subplots : passed to ``Figure.subplots`` (``nrows``, ``ncols``, ...)
+
+    Attributes
+    ----------
+    figure, axes : the matplotlib figure and what ``subplots`` returned
+    image : ipywidgets.Image holding the last PNG
     """
 
     def __init__(self, figsize: tuple[float, float] = (7.0, 3.2), dpi: int = 80, **subplots: Any) -> None:
@@ -37,14 +49,41 @@ class FigureView:
 
             use_cjk_font()
         self.figure = Figure(figsize=figsize, dpi=dpi, layout="constrained")
+        self.canvas = FigureCanvasAgg(self.figure)
         self.axes = self.figure.subplots(**subplots)
         self.image = W.Image(format="png", layout=W.Layout(max_width="100%", height="auto"))
+        self._animated: list[Artist] = []
+        self._background = None
 
-    def refresh(self) -> None:
-        """Render the figure to PNG and hand it to the image widget."""
+    def animate(self, *artists: Artist) -> None:
+        """Mark artists whose data change on updates; they are redrawn over a cached background."""
+        for artist in artists:
+            artist.set_animated(True)
+            self._animated.append(artist)
+
+    def refresh(self, full: bool = False) -> None:
+        """Render the figure to PNG and hand it to the image widget.
+
+        ``full=True`` redraws everything (needed after limits, ticks or texts change);
+        otherwise only the animated artists are redrawn over the cached background.
+        """
+        if full or self._background is None:
+            self.canvas.draw()  # lays out and draws everything but the animated artists
+            self.figure.set_layout_engine("none")  # keep the layout: later draws skip it
+            self._background = self.canvas.copy_from_bbox(self.figure.bbox)
+        else:
+            self.canvas.restore_region(self._background)
+        renderer = self.canvas.get_renderer()
+        for artist in self._animated:
+            if artist.get_visible():
+                artist.axes.draw_artist(artist) if artist.axes else artist.draw(renderer)
+        self.image.value = self._png()
+
+    def _png(self) -> bytes:
         buf = io.BytesIO()
-        self.figure.savefig(buf, format="png")
-        self.image.value = buf.getvalue()
+        rgba = PILImage.frombuffer("RGBA", self.canvas.get_width_height(), self.canvas.buffer_rgba())
+        rgba.convert("RGB").save(buf, format="png", compress_level=1)  # speed over size
+        return buf.getvalue()
 
 
 def make_widget(controls: dict[str, W.Widget], view: FigureView, update: Callable[[], dict],
@@ -52,9 +91,10 @@ def make_widget(controls: dict[str, W.Widget], view: FigureView, update: Callabl
     """Wire ``controls`` to ``update`` and return the widget container.
 
     ``update()`` reads the controls, recomputes with :mod:`bnbook.functional` or
-    :mod:`bnbook.layers`, moves the artists and returns the numbers it plotted; they are
-    kept as ``box.state`` so tests can check them against the math. The container also
-    carries ``box.controls`` and ``box.view``.
+    :mod:`bnbook.layers`, moves the artists (and calls ``view.refresh(full=True)`` itself
+    if it changed limits or texts) and returns the numbers it plotted; they are kept as
+    ``box.state`` so tests can check them against the math. The container also carries
+    ``box.controls`` and ``box.view``.
 
     Returns
     -------
