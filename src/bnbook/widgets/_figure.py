@@ -54,6 +54,7 @@ class FigureView:
         self.image = W.Image(format="png", layout=W.Layout(max_width="100%", height="auto"))
         self._animated: list[Artist] = []
         self._background = None
+        self.renders = 0  # how many PNGs were made: lets make_widget skip a second one
 
     def animate(self, *artists: Artist) -> None:
         """Mark artists whose data change on updates; they are redrawn over a cached background."""
@@ -78,6 +79,7 @@ class FigureView:
             if artist.get_visible():
                 artist.axes.draw_artist(artist) if artist.axes else artist.draw(renderer)
         self.image.value = self._png()
+        self.renders += 1
 
     def _png(self) -> bytes:
         buf = io.BytesIO()
@@ -105,8 +107,10 @@ def make_widget(controls: dict[str, W.Widget], view: FigureView, update: Callabl
     box.controls, box.view = controls, view
 
     def redraw(_change: object = None) -> None:
+        renders_before = view.renders
         box.state = update()
-        view.refresh()
+        if view.renders == renders_before:  # update() did not already refresh(full=True)
+            view.refresh()
 
     for control in controls.values():
         control.observe(redraw, names="value")
