@@ -64,3 +64,10 @@ def test_deep_sigmoid_runs_small():
     # Without BN the deep sigmoid stack barely moves; with BN it learns.
     assert bn.history.test_accuracy[-1] > 0.5 > plain.history.test_accuracy[-1]
     assert np.mean(bn.history.step_loss[-10:]) < np.mean(plain.history.step_loss[-10:])
+
+
+def test_deep_runs_report_the_learned_gamma_and_beta():
+    plain, bn = E.deep_sigmoid_runs(lrs=(0.1,), depth=6, width=16, epochs=2)
+    assert plain.gammas.size == 0 and plain.betas.size == 0
+    assert bn.gammas.shape == bn.betas.shape == (6 * 16,)
+    assert not np.allclose(bn.gammas, 1.0) and not np.allclose(bn.betas, 0.0)  # training moved them

@@ -18,6 +18,7 @@ import numpy as np
 
 from bnbook import functional as F
 from bnbook.data import load_digits
+from bnbook.layers import BatchNorm
 from bnbook.nets import History, mlp, train
 
 __all__ = ["ACTIVATIONS", "LINEAR_SLOPE", "SATURATED_SLOPE", "activation", "regime_bounds",
@@ -109,6 +110,8 @@ class DeepRun:
     norm: str | None
     lr: float
     history: History
+    gammas: np.ndarray  # the learned gamma of every BN unit after training (empty without BN)
+    betas: np.ndarray
 
 
 @cache
@@ -127,5 +130,8 @@ def deep_sigmoid_runs(lrs: tuple[float, ...] = (0.1, 0.5, 2.0), depth: int = 8, 
             model = mlp((64, *(width,) * depth, 10), norm=norm, activation="sigmoid", seed=seed)
             history = train(model, split.X_train, split.y_train, epochs=epochs, batch_size=batch_size,
                             lr=lr, momentum=0.9, seed=seed, X_test=split.X_test, y_test=split.y_test)
-            runs.append(DeepRun(norm, lr, history))
+            bns = [layer for layer in model.layers if isinstance(layer, BatchNorm)]
+            gammas = np.concatenate([bn.gamma for bn in bns]) if bns else np.zeros(0)
+            betas = np.concatenate([bn.beta for bn in bns]) if bns else np.zeros(0)
+            runs.append(DeepRun(norm, lr, history, gammas, betas))
     return tuple(runs)
