@@ -208,10 +208,10 @@ def bn_calculator(text_nd: str = DEFAULT_ND, text_nchw: str = DEFAULT_NCHW) -> W
         texts = [ax.text(0, 0, "", ha="center", va="center", fontsize=9, visible=False)
                  for _ in range(_MAX_VALUES)]
         panels.append((ax, image, texts))
-    # Speed: drawing text costs most of a redraw. The grid colours and the input numbers
-    # change only with the batch or the selected channel (then a full redraw); gamma, beta
-    # and epsilon move only the output numbers of the selected channel, which are blitted.
-    view.animate(*panels[1][2])
+    # Speed: drawing text costs most of a redraw. The input panel (its numbers sit on top of
+    # its colours) changes only with the batch or the channel: then a full redraw. The output
+    # colours and numbers, which gamma, beta and epsilon move, are blitted over the background.
+    view.animate(panels[1][1], *panels[1][2])
     last: dict = {}
     drawn = {"key": None}
 
@@ -253,16 +253,14 @@ def bn_calculator(text_nd: str = DEFAULT_ND, text_nchw: str = DEFAULT_NCHW) -> W
         steps = bn_steps(x, gamma.value, beta.value, eps.value)
         chan = _channel_of(x.shape)
         shared = chan == chan_index
+        for panel in panels:
+            draw_grid(panel, x.shape, shared, chan)
+        draw_numbers(panels[1][2], steps["y"], x.shape, shared)
         key = (mode, x.shape, x.tobytes(), chan_index)
-        if key != drawn["key"]:  # the batch or the channel changed: redraw the grids
-            for panel in panels:
-                draw_grid(panel, x.shape, shared, chan)
+        if key != drawn["key"]:  # a new batch or channel: redraw the input panel
             draw_numbers(panels[0][2], x, x.shape, np.ones(x.shape, dtype=bool))
-            draw_numbers(panels[1][2], steps["y"], x.shape, shared)
             view.refresh(full=True)
             drawn["key"] = key
-        else:
-            draw_numbers(panels[1][2], steps["y"], x.shape, shared)
         table.value = _table(steps, x, chan_index)
         last.clear()
         last.update(layout=mode, x=x, shared=shared, channel=chan_index, error=None,
@@ -273,10 +271,18 @@ def bn_calculator(text_nd: str = DEFAULT_ND, text_nchw: str = DEFAULT_NCHW) -> W
 
 
 def benchmark_cases() -> list:
-    """``(name, factory, [(control, value), ...])`` for ``benchmarks/widgets.py``."""
+    """``(name, factory, [(control, value), ...])`` for ``benchmarks/widgets.py``.
+
+    A reader drags the sliders (many updates per drag) far more often than they retype the
+    batch, switch the layout or pick a channel (each a full redraw), and the list mixes
+    them in roughly that proportion; it ends where it started, so every round changes
+    every control.
+    """
     return [
         ("bn_calculator", bn_calculator, [
-            ("gamma", 2.0), ("beta", -1.0), ("eps", 1.0), ("channel", 1),
-            ("text_nd", "1 2 3\n4 5 6\n7 8 10"), ("layout", "NCHW"), ("channel", 0), ("gamma", 0.5),
+            ("gamma", 2.0), ("gamma", 1.5), ("beta", -1.0), ("beta", 0.5), ("eps", 1.0), ("eps", 1e-3),
+            ("channel", 1), ("gamma", 0.5), ("text_nd", "1 2 3\n4 5 6\n7 8 10"), ("beta", -0.5),
+            ("layout", "NCHW"), ("channel", 0), ("gamma", 1.0), ("eps", 1e-5), ("beta", 1.0),
+            ("layout", "ND"), ("text_nd", DEFAULT_ND), ("beta", 0.0),
         ]),
     ]
