@@ -97,7 +97,7 @@ def backprop_graph_widget(seed: int = 0, node: str = "x", upstream: str = "rando
                     label.set_text(f"{h[i]:.2f}")
         marker.set_data([GRAPH_LAYOUT[name][0]], [GRAPH_LAYOUT[name][1]])
         per = t("ch05_per_example") if value.size > 1 else t("ch05_per_channel")
-        info.set_text(f"{PLAIN[name]}: {per}")
+        info.set_text(f"{MATH[name]}: {per}")
         return {"node": name, "value": value.tolist(), "grad": grad.tolist(),
                 "dx": gp.grads["x"].reshape(-1).tolist(), "x": x.reshape(-1).tolist(),
                 "dy": dy.reshape(-1).tolist()}
