@@ -88,7 +88,7 @@ def train_eval_widget(mode: str = "train", batch_size: int = 8, seed: int = 0) -
     ax = view.axes
     idx = np.arange(N_SHOWN)
     bars = ax.bar(idx, np.zeros(N_SHOWN), 0.7, color="tab:blue")
-    ax.set_ylim(0, 1.05)
+    ax.set_ylim(0, 1.3)  # room above the bars for the accuracy
     ax.set_xticks(idx, [str(i + 1) for i in idx])
     ax.set_xlabel(t("ch06_test_example"))
     ax.set_ylabel(t("ch06_p_true"))
@@ -117,7 +117,7 @@ def train_eval_widget(mode: str = "train", batch_size: int = 8, seed: int = 0) -
         for bar, p in zip(bars, p_true[:N_SHOWN]):
             bar.set_height(p)
         info.set_text(t("ch06_accuracy_text", acc=100 * acc, n=N_PREDICT))
-        info.set_position((0.5, 0.12))
+        info.set_position((0.5, 0.9))
         return {"mode": controls["mode"].value, "batch_size": controls["batch_size"].value, "error": False,
                 "p_true": p_true[:N_SHOWN].tolist(), "accuracy": acc}
 
