@@ -125,7 +125,7 @@ def bn_layers(model: L.Sequential) -> list[L.BatchNorm]:
 
 
 @cache
-def train_recording_batch_stats(seed: int = 0, epochs: int = 8, batch_size: int = 32,
+def train_recording_batch_stats(seed: int = 0, epochs: int = 5, batch_size: int = 32,
                                 lr: float = 0.1, hidden: int = 64) -> TrainRecord:
     """Train ``mlp((64, hidden, hidden, 10), norm="bn")`` on digits, recording every batch's statistics.
 
