@@ -27,6 +27,17 @@ def test_ema_conventions():
     np.testing.assert_allclose(I.ema(v, 0.1, 0.0), [r])
 
 
+def test_running_trace_equals_feeding_a_batchnorm_layer():
+    for momentum in (0.3, None):
+        tr = I.running_trace(momentum, 5, steps=40, seed=2)
+        rng = np.random.default_rng(2)
+        bn = L.BatchNorm(1, momentum=momentum)
+        for t in range(40):
+            bn.forward(tr.true_mean[t] + np.sqrt(tr.true_var[t]) * rng.normal(size=(5, 1)))
+            np.testing.assert_allclose(bn.running_mean[0], tr.running_mean[t], rtol=1e-12)
+            np.testing.assert_allclose(bn.running_var[0], tr.running_var[t], rtol=1e-12)
+
+
 def test_running_trace_is_the_layer_update():
     tr = I.running_trace(0.3, 4, steps=50, seed=1)
     np.testing.assert_allclose(tr.running_mean[-1], I.ema(tr.batch_mean[:, None], 0.3, 0.0)[0], rtol=1e-12)

@@ -29,6 +29,7 @@ __all__ = [
     "RunningTrace",
     "running_trace",
     "ema",
+    "ema_path",
     "TrainRecord",
     "train_recording_batch_stats",
     "bn_layers",
@@ -66,21 +67,31 @@ class RunningTrace:
 
 @cache
 def running_trace(momentum: float | None, batch_size: int, steps: int = 300, seed: int = 0) -> RunningTrace:
-    """Feed ``steps`` batches of a drifting Gaussian through a ``BatchNorm(1, momentum)`` in training mode.
+    """Running estimates of a BN layer fed ``steps`` batches of a drifting Gaussian.
 
+    The same numbers as feeding the batches, shape (batch_size, 1), one by one through
+    ``bnbook.layers.BatchNorm(1, momentum)`` in training mode (a test checks it), computed
+    here in one vectorized pass so the widget can precompute every setting quickly.
     The layer starts as every new BN layer does (running mean 0, running variance 1).
-    Cached: the widget's sliders only index results. Do not modify the returned arrays.
+    Cached: do not modify the returned arrays.
     """
     true_mean, true_var = drift_curves(steps)
-    rng = np.random.default_rng(seed)
-    bn = L.BatchNorm(1, momentum=momentum)
-    rows = []
-    for t in range(steps):
-        x = true_mean[t] + np.sqrt(true_var[t]) * rng.normal(size=(batch_size, 1))
-        bn.forward(x)
-        rows.append((x.mean(), x.var(ddof=1), bn.running_mean[0], bn.running_var[0]))
-    b_mean, b_var, r_mean, r_var = (np.array(c) for c in zip(*rows))
+    z = np.random.default_rng(seed).normal(size=(steps, batch_size))
+    x = true_mean[:, None] + np.sqrt(true_var)[:, None] * z  # (steps, batch_size)
+    b_mean, b_var = x.mean(axis=1), x.var(axis=1, ddof=1)
+    r_mean, r_var = ema_path(b_mean, momentum, 0.0), ema_path(b_var, momentum, 1.0)
     return RunningTrace(true_mean, true_var, b_mean, b_var, r_mean, r_var)
+
+
+def ema_path(values: np.ndarray, momentum: float | None, start: float) -> np.ndarray:
+    """Every intermediate running estimate of a 1-D sequence (see :func:`ema`), shape of ``values``."""
+    out = np.empty(len(values))
+    r = float(start)
+    for t, v in enumerate(values.tolist(), start=1):  # plain floats: 300 steps in ~0.1 ms
+        w = 1.0 / t if momentum is None else momentum
+        r = (1 - w) * r + w * v
+        out[t - 1] = r
+    return out
 
 
 def ema(values: np.ndarray, momentum: float | None, start: float | np.ndarray) -> np.ndarray:
