@@ -70,8 +70,9 @@ def test_labels_follow_language():
 
 
 def test_benchmark_cases_run():
-    for _, factory, changes in WI.benchmark_cases():
+    for name, factory, changes in WI.benchmark_cases():
         box = factory()
         for control, value in changes:
             box.controls[control].value = value
-        assert box.state
+        last_size = [v for c, v in changes if c == "batch_size"][-1]
+        assert box.state["batch_size"] == last_size, name
