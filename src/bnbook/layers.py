@@ -286,6 +286,10 @@ class BatchNorm(Module):
         self.running_mean = np.zeros(num_features)
         self.running_var = np.ones(num_features)
         self.num_batches_tracked = 0
+        # The last training batch's statistics, shape (C,) each: what the running
+        # estimates are updated with (chapter 6 records them to compare estimators).
+        self.batch_mean: np.ndarray | None = None
+        self.batch_var_unbiased: np.ndarray | None = None
         self._cache = None
 
     def _check_channels(self, x: np.ndarray) -> None:
@@ -308,10 +312,10 @@ class BatchNorm(Module):
     def _update_running_stats(self, stats: F.NormStats, m: int) -> None:
         self.num_batches_tracked += 1
         weight = 1.0 / self.num_batches_tracked if self.momentum is None else self.momentum
-        batch_mean = stats.mean.reshape(-1)
-        batch_var_unbiased = stats.var.reshape(-1) * (m / (m - 1))
-        self.running_mean = (1 - weight) * self.running_mean + weight * batch_mean
-        self.running_var = (1 - weight) * self.running_var + weight * batch_var_unbiased
+        self.batch_mean = stats.mean.reshape(-1)
+        self.batch_var_unbiased = stats.var.reshape(-1) * (m / (m - 1))
+        self.running_mean = (1 - weight) * self.running_mean + weight * self.batch_mean
+        self.running_var = (1 - weight) * self.running_var + weight * self.batch_var_unbiased
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
         mode, cache = self._cache

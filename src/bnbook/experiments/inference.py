@@ -151,10 +151,8 @@ def train_recording_batch_stats(seed: int = 0, epochs: int = 5, batch_size: int 
 
     def record(_step: int, _model: L.Module) -> None:
         for k, bn in enumerate(layers):
-            norm_cache = bn._cache[1]  # the NormCache of this step's forward pass
-            stats, m = norm_cache.stats, norm_cache.x_hat.size // norm_cache.x_hat.shape[1]
-            means[k].append(stats.mean.reshape(-1).copy())
-            variances[k].append(stats.var.reshape(-1) * m / (m - 1))
+            means[k].append(bn.batch_mean.copy())
+            variances[k].append(bn.batch_var_unbiased.copy())
 
     nets.train(model, data.X_train, data.y_train, epochs=epochs, batch_size=batch_size, lr=lr,
                seed=seed, on_step=record)
