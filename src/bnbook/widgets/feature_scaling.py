@@ -32,9 +32,11 @@ def surface_problem(ratio: float, n: int = 200, seed: int = 0) -> dict[str, np.n
     """Data, Hessians and minimizers for one scale ratio, raw and standardized (cached)."""
     X, y, _ = make_two_scale_regression(n=n, scale_ratio=ratio, seed=seed)
     mean, std = fit_standardizer(X)
-    Z = standardize(X, mean, std)
-    # The data are centred by construction, so no intercept: the standardized weights are
-    # the raw ones times std, and the two panels show the same models.
+    # Both panels use centred data (and target), so no intercept is needed and the only
+    # difference left is the scale: the standardized weights are the raw ones times std,
+    # and the two panels show the same models. (Chapter 1 shows what centring adds.)
+    X = X - mean
+    Z = standardize(X, 0.0, std)
     yc = y - y.mean()
     return {"X_raw": X, "X_std": Z, "y": yc, "std": std,
             "H_raw": hessian(X), "H_std": hessian(Z),
