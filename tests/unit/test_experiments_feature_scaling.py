@@ -45,6 +45,8 @@ def test_gradient_descent_reaches_least_squares_and_counts_like_the_closed_form(
     np.testing.assert_allclose(result.path[-1], w_star, rtol=1e-2)
     # the stepwise run and the eigenbasis formula agree on the step count
     assert result.converged_at == fs.steps_to_converge(H, -w_star, lr, tol=1e-6)
+    np.testing.assert_allclose(fs.excess_curve(H, -w_star, lr, np.arange(len(result.excess))),
+                               result.excess, rtol=1e-7, atol=1e-14)
     # excess loss as reported equals L(w) - L* computed the long way
     t = 7
     direct = fs.mse(result.path[t], X, y) - fs.mse(w_star, X, y)

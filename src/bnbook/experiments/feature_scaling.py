@@ -20,7 +20,7 @@ from bnbook.data import make_two_scale_regression
 
 __all__ = [
     "fit_standardizer", "standardize", "hessian", "least_squares", "mse",
-    "GDResult", "gradient_descent", "steps_to_converge", "best_steps",
+    "GDResult", "gradient_descent", "steps_to_converge", "excess_curve", "best_steps",
     "level_ellipse", "sweep_scale_ratio", "wine_regression", "with_intercept",
 ]
 
@@ -129,6 +129,19 @@ def steps_to_converge(H: np.ndarray, e0: np.ndarray, lr: float, tol: float = 1e-
         mid = (lo + hi) // 2
         lo, hi = (lo, mid) if excess(mid) <= tol * start else (mid, hi)
     return float(hi)
+
+
+def excess_curve(H: np.ndarray, e0: np.ndarray, lr: float, steps: np.ndarray) -> np.ndarray:
+    """Excess loss ``L(w_t) - L*`` after each of ``steps`` (any integers, e.g. log-spaced up to 1e8).
+
+    The closed form of :func:`steps_to_converge`, ``sum_i lambda_i c_i^2 (1 - lr lambda_i)^(2t) / 2``:
+    what :func:`gradient_descent` would record, without running millions of steps.
+    """
+    lam, V = np.linalg.eigh(H)
+    c = V.T @ e0
+    weight = 0.5 * lam * c * c
+    t = np.asarray(steps, dtype=np.float64)[:, None]
+    return np.sum(weight * np.abs(1.0 - lr * lam) ** (2.0 * t), axis=1)
 
 
 def best_steps(H: np.ndarray, e0: np.ndarray, lrs: np.ndarray, tol: float = 1e-6,
