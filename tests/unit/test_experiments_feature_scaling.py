@@ -82,3 +82,13 @@ def test_wine_features_have_scales_about_a_hundred_apart():
     std = w.X_train.std(axis=0)
     assert 50 < std[1] / std[0] < 300
     assert len(w.X_train) + len(w.X_test) == 178
+
+
+@pytest.mark.parametrize("ratio, lr", [(5.0, 0.03), (10.0, 0.0199), (10.0, 0.021), (30.0, 1e-4), (1.0, 1.0)])
+def test_closed_form_run_equals_the_loop(ratio, lr):
+    X, y, _ = make_two_scale_regression(n=80, scale_ratio=ratio, seed=2)
+    loop = fs.gradient_descent(X, y, lr, np.zeros(2), max_steps=600)
+    closed = fs.gradient_descent_closed_form(fs.hessian(X), fs.least_squares(X, y), np.zeros(2), lr, 600)
+    assert (closed.converged_at, closed.diverged) == (loop.converged_at, loop.diverged)
+    assert closed.path.shape == loop.path.shape
+    np.testing.assert_allclose(closed.path, loop.path, rtol=1e-6, atol=1e-9)

@@ -34,6 +34,7 @@ def test_step_and_layer_show_the_recorded_snapshot():
     np.testing.assert_allclose(box.state["plain"]["hist"], plain.hist[i, 0])
     m, sd = wcs.pooled_stats(plain.mean[i, 0], plain.std[i, 0])
     assert box.state["plain"]["pooled_mean"] == m and box.state["plain"]["pooled_std"] == sd
+    assert f"mean {m:.2f}, std {sd:.2f}" in box.children[1].value
 
 
 def test_pooled_stats_equal_the_stats_of_the_pooled_values():
@@ -48,6 +49,7 @@ def test_labels_follow_the_language():
         box = wcs.covariate_shift_explorer(**SMALL)
         assert box.view.axes[0, 1].get_title() == "使用 BN"
         assert box.controls["layer"].description == "隐藏层"
+        assert "均值" in box.children[1].value
     finally:
         set_language("en")
     assert wcs.covariate_shift_explorer(**SMALL).view.axes[0, 1].get_title() == "with BN"

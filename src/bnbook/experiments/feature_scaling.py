@@ -20,7 +20,7 @@ from bnbook.data import make_two_scale_regression
 
 __all__ = [
     "fit_standardizer", "standardize", "hessian", "least_squares", "mse",
-    "GDResult", "gradient_descent", "steps_to_converge", "excess_curve", "best_steps",
+    "GDResult", "gradient_descent", "gradient_descent_closed_form", "steps_to_converge", "excess_curve", "best_steps",
     "level_ellipse", "sweep_scale_ratio", "wine_regression", "with_intercept",
 ]
 
@@ -95,6 +95,37 @@ def gradient_descent(X: np.ndarray, y: np.ndarray, lr: float, w0: np.ndarray, ma
             diverged = True
             break
     return GDResult(np.array(path), np.array(excess), converged_at, diverged)
+
+
+def gradient_descent_closed_form(H: np.ndarray, w_star: np.ndarray, w0: np.ndarray, lr: float,
+                                 max_steps: int, tol: float = 1e-6, blow_up: float = 1e6) -> GDResult:
+    """The same run as :func:`gradient_descent`, from the closed form of equation ch01-gd-error.
+
+    ``w_t = w* + V diag((1 - lr lambda)^t) V^T (w0 - w*)`` for all ``t`` at once (vectorized), so
+    the widget gets a 1,000-step path in well under a millisecond instead of a Python loop.
+    Stops at the same step as the loop: convergence (excess <= ``tol`` * start) or blow-up.
+    """
+    lam, V = np.linalg.eigh(H)
+    c0 = V.T @ (np.asarray(w0, dtype=np.float64) - w_star)  # error in the eigenbasis (d,)
+    t = np.arange(max_steps + 1, dtype=np.float64)[:, None]
+    with np.errstate(over="ignore", invalid="ignore"):
+        c = c0 * (1.0 - lr * lam) ** t  # (T + 1, d)
+        excess = 0.5 * np.sum(lam * c * c, axis=1)
+    start = excess[0]
+    if start <= 0:
+        return GDResult(np.asarray(w0, dtype=np.float64)[None, :], excess[:1], 0, False)
+    done = excess <= tol * start
+    bad = ~np.isfinite(excess) | (excess > blow_up * start)
+    first_done = int(np.argmax(done)) if done.any() else None
+    first_bad = int(np.argmax(bad)) if bad.any() else None
+    if first_done is not None and (first_bad is None or first_done < first_bad):
+        end, converged_at, diverged = first_done, first_done, False
+    elif first_bad is not None:
+        end, converged_at, diverged = first_bad, None, True
+    else:
+        end, converged_at, diverged = max_steps, None, False
+    path = w_star + c[:end + 1] @ V.T
+    return GDResult(path, excess[:end + 1], converged_at, diverged)
 
 
 def steps_to_converge(H: np.ndarray, e0: np.ndarray, lr: float, tol: float = 1e-6,

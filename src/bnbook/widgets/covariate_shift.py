@@ -54,15 +54,16 @@ def covariate_shift_explorer(step: int | None = None, layer: int = 3, **training
         ref = ax_h.stairs(np.zeros(len(edges) - 1), edges, color="0.6", ls="--", label=t("ch02_at_start"))
         now = ax_h.stairs(np.zeros(len(edges) - 1), edges, color="tab:blue", fill=True, alpha=0.5)
         ax_h.legend(loc="upper right", fontsize=8)
-        text = ax_h.text(0.03, 0.95, "", transform=ax_h.transAxes, va="top", fontsize=9)
         ax_p.set_xlim(steps[0], steps[-1])
         ax_p.set_ylim(pct_lo - pad, pct_hi + pad)
         ax_p.set_xlabel(t("training_step"))
         ax_p.set_title(t("ch02_percentiles", unit=UNIT), fontsize=9)
         lines = [ax_p.plot([], [], color=c, lw=1.2)[0] for c in ("tab:orange", "tab:red", "tab:orange")]
         cursor = ax_p.axvline(0, color="black", lw=0.8)
-        view.animate(ref, now, text, *lines, cursor)
-        art[key] = (ref, now, text, lines, cursor)
+        view.animate(ref, now, *lines, cursor)
+        art[key] = (ref, now, lines, cursor)
+    # The pooled mean and std go in an HTML line under the figure: text is costly to rasterize.
+    stats_line = W.HTML()
 
     controls = {
         "step": W.IntSlider(value=int(steps[-1] if step is None else step), min=int(steps[0]),
@@ -77,19 +78,21 @@ def covariate_shift_explorer(step: int | None = None, layer: int = 3, **training
         i = int(np.clip(np.searchsorted(steps, s), 0, len(steps) - 1))
         state = {"step": int(steps[i]), "layer": li + 1}
         for key, rec in runs.items():
-            ref, now, text, lines, cursor = art[key]
+            ref, now, lines, cursor = art[key]
             ref.set_data(rec.hist[0, li])
             now.set_data(rec.hist[i, li])
             m, sd = pooled_stats(rec.mean[i, li], rec.std[i, li])
-            text.set_text(t("ch02_mean_std", mean=m, std=sd))
             for q, line in enumerate(lines):
                 line.set_data(steps, rec.percentiles[:, li, UNIT, q])
             cursor.set_xdata([steps[i], steps[i]])
             state[key] = {"hist": rec.hist[i, li], "pooled_mean": m, "pooled_std": sd,
                           "unit_percentiles": rec.percentiles[i, li, UNIT]}
+        stats_line.value = " &nbsp;|&nbsp; ".join(
+            f"<b>{t(label)}</b>: {t('ch02_mean_std', mean=state[key]['pooled_mean'], std=state[key]['pooled_std'])}"
+            for key, label in (("plain", "without_bn"), ("bn", "with_bn")))
         return state
 
-    return make_widget(controls, view, update)
+    return make_widget(controls, view, update, extra=[stats_line])
 
 
 def benchmark_cases() -> list:

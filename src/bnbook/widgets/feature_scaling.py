@@ -15,8 +15,8 @@ import ipywidgets as W
 import numpy as np
 
 from bnbook.data import make_two_scale_regression
-from bnbook.experiments.feature_scaling import (fit_standardizer, gradient_descent, hessian, least_squares,
-                                                level_ellipse, mse, standardize)
+from bnbook.experiments.feature_scaling import (fit_standardizer, gradient_descent_closed_form, hessian,
+                                                least_squares, level_ellipse, mse, standardize)
 from bnbook.i18n import t
 from bnbook.widgets._figure import FigureView, make_widget
 
@@ -38,10 +38,13 @@ def surface_problem(ratio: float, n: int = 200, seed: int = 0) -> dict[str, np.n
     X = X - mean
     Z = standardize(X, 0.0, std)
     yc = y - y.mean()
-    return {"X_raw": X, "X_std": Z, "y": yc, "std": std,
-            "H_raw": hessian(X), "H_std": hessian(Z),
-            "w_raw": least_squares(X, yc), "w_std": least_squares(Z, yc),
-            "start_excess": float(mse(np.zeros(2), X, yc) - mse(least_squares(X, yc), X, yc))}
+    out = {"X_raw": X, "X_std": Z, "y": yc, "std": std,
+           "start_excess": float(mse(np.zeros(2), X, yc) - mse(least_squares(X, yc), X, yc))}
+    for key, A in (("raw", X), ("std", Z)):
+        H, w = hessian(A), least_squares(A, yc)
+        out[f"H_{key}"], out[f"w_{key}"], out[f"eig_{key}"] = H, w, np.linalg.eigvalsh(H)
+        out[f"ellipses_{key}"] = [level_ellipse(H, w, f * out["start_excess"]) for f in LEVELS]
+    return out
 
 
 def _verdict(result) -> str:
@@ -71,10 +74,10 @@ def error_surface_explorer(ratio: float = 10.0, lr: float = 0.018) -> W.VBox:
         contours = [ax.plot([], [], color="0.55", lw=0.9)[0] for _ in LEVELS]
         (path,) = ax.plot([], [], "-o", color="tab:red", ms=2.5, lw=1.0)
         (star,) = ax.plot([], [], "*", color="black", ms=11)
-        text = ax.text(0.03, 0.04, "", transform=ax.transAxes, fontsize=10,
-                       bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none"})
-        view.animate(*contours, path, star, text)
-        artists[key] = (contours, path, star, text)
+        view.animate(*contours, path, star)
+        artists[key] = (contours, path, star)
+    # The verdicts live in an HTML line under the figure: text costs more to rasterize than lines.
+    verdict = W.HTML()
 
     controls = {
         "ratio": W.FloatLogSlider(value=ratio, base=10, min=0, max=2, step=0.05,
@@ -92,23 +95,23 @@ def error_surface_explorer(ratio: float = 10.0, lr: float = 0.018) -> W.VBox:
         levels = [f * p["start_excess"] for f in LEVELS]
         state = {"ratio": r, "lr": lr_, "levels": levels}
         for key in ("raw", "std"):
-            X, H, w_star = p[f"X_{key}"], p[f"H_{key}"], p[f"w_{key}"]
-            result = gradient_descent(X, p["y"], lr_, np.zeros(2), MAX_STEPS)
-            contours, path, star, text = artists[key]
-            for line, level in zip(contours, levels):
-                pts = level_ellipse(H, w_star, level)
+            H, w_star = p[f"H_{key}"], p[f"w_{key}"]
+            result = gradient_descent_closed_form(H, w_star, np.zeros(2), lr_, MAX_STEPS)
+            contours, path, star = artists[key]
+            for line, pts in zip(contours, p[f"ellipses_{key}"]):
                 line.set_data(pts[:, 0], pts[:, 1])
             shown = np.clip(result.path, -1e3, 1e3)  # a diverging path leaves the axes; keep it drawable
             path.set_data(shown[:, 0], shown[:, 1])
             star.set_data([w_star[0]], [w_star[1]])
-            lam = np.linalg.eigvalsh(H)
-            text.set_text(_verdict(result))
-            state[key] = {"steps": result.converged_at, "diverged": result.diverged,
+            lam = p[f"eig_{key}"]
+            state[key] = {"verdict": _verdict(result), "steps": result.converged_at, "diverged": result.diverged,
                           "kappa": float(lam[-1] / lam[0]), "lr_max": float(2.0 / lam[-1]),
                           "w_star": w_star, "path": result.path, "final_excess": float(result.excess[-1])}
+        verdict.value = (f"<b>{t('ch01_raw_features')}</b>: {state['raw']['verdict']} &nbsp;|&nbsp; "
+                         f"<b>{t('ch01_standardized_features')}</b>: {state['std']['verdict']}")
         return state
 
-    return make_widget(controls, view, update)
+    return make_widget(controls, view, update, extra=[verdict])
 
 
 def benchmark_cases() -> list:
