@@ -62,7 +62,7 @@ def error_surface_explorer(ratio: float = 10.0, lr: float = 0.018) -> W.VBox:
     (``None`` if not converged within ``MAX_STEPS``), ``diverged``, ``kappa`` (condition
     number of the Hessian), ``w_star``, the ``path`` drawn and the ``levels`` of the contours.
     """
-    view = FigureView(figsize=(8.0, 4.0), dpi=80, ncols=2)
+    view = FigureView(figsize=(8.0, 4.0), dpi=72, ncols=2)
     artists = {}
     for ax, key, title in zip(view.axes, ("raw", "std"), ("ch01_raw_features", "ch01_standardized_features")):
         ax.set_xlim(LIMITS[0], LIMITS[1])
@@ -72,7 +72,8 @@ def error_surface_explorer(ratio: float = 10.0, lr: float = 0.018) -> W.VBox:
         ax.set_xlabel("$w_1$")
         ax.set_ylabel("$w_2$")
         contours = [ax.plot([], [], color="0.55", lw=0.9)[0] for _ in LEVELS]
-        (path,) = ax.plot([], [], "-o", color="tab:red", ms=2.5, lw=1.0)
+        # markers on the first steps only: a thousand markers would cost more than the rest of the frame
+        (path,) = ax.plot([], [], "-o", color="tab:red", ms=2.5, lw=1.0, markevery=slice(0, 60))
         (star,) = ax.plot([], [], "*", color="black", ms=11)
         view.animate(*contours, path, star)
         artists[key] = (contours, path, star)
