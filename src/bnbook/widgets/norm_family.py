@@ -189,9 +189,10 @@ def plot_batch_size_sweep(ax, result: E.SweepResult) -> None:
 def plot_rnn_steps(ax_left, ax_right, result: E.RNNStepResult) -> None:
     """Left: sequences alive per step and the share of batches BN cannot normalize; right: BN's error."""
     steps = np.arange(1, len(result.alive) + 1)
-    ax_left.plot(steps, result.alive, color="tab:blue", label=t("ch09_alive"))
+    alive_label = t("ch09_alive", batch=int(round(result.alive[0])))  # every sequence runs at step 1
+    ax_left.plot(steps, result.alive, color="tab:blue", label=alive_label)
     ax_left.set_xlabel(t("ch09_time_step"))
-    ax_left.set_ylabel(t("ch09_alive"))
+    ax_left.set_ylabel(alive_label)
     twin = ax_left.twinx()
     twin.plot(steps, result.too_few, color="tab:red", linestyle="--", label=t("ch09_too_few"))
     twin.set_ylabel(t("ch09_too_few"))
