@@ -206,6 +206,10 @@ def rnn_step_statistics(max_train_length: int = 30, max_test_length: int = 40, b
         x_hat, _ = F.normalize_over_axes(a, (0,))
         h[alive] = np.tanh(x_hat)
 
+    # The inference statistics of each step: over every pool sequence that reaches it.
+    pop_mu = np.stack([pre[lengths > t, t].mean(axis=0) for t in range(max_train_length)])
+    pop_sd = np.stack([np.sqrt(pre[lengths > t, t].var(axis=0) + 1e-5) for t in range(max_train_length)])
+
     T = max_test_length
     alive_count = np.zeros(T)
     too_few = np.zeros(T)
@@ -219,12 +223,9 @@ def rnn_step_statistics(max_train_length: int = 30, max_test_length: int = 40, b
             if len(alive) < 2:
                 too_few[t] += 1
                 continue
-            pop_alive = lengths > t
-            mu = pre[pop_alive, t].mean(axis=0)
-            sd = np.sqrt(pre[pop_alive, t].var(axis=0) + 1e-5)
             a = pre[alive, t]
             x_hat_batch, _ = F.normalize_over_axes(a, (0,))
-            bn_err_sum[t] += np.abs(x_hat_batch - (a - mu) / sd).mean()
+            bn_err_sum[t] += np.abs(x_hat_batch - (a - pop_mu[t]) / pop_sd[t]).mean()
             bn_err_n[t] += 1
         too_few[max_train_length:] += 1
     with np.errstate(invalid="ignore", divide="ignore"):
