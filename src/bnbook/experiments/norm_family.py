@@ -1,0 +1,267 @@
+"""Chapter 9 (The normalization family): which entries share statistics, batch-size sweeps, RNN steps.
+
+* :func:`shared_statistics_mask` and :func:`normalize`: the four axis-based methods as one
+  call, and which entries of an ``(N, C, H, W)`` tensor are pooled with a given one (the
+  widget and the cube figure draw these).
+* :func:`batch_size_sweep`: a small CNN or MLP on 8 x 8 digits with BN, GN or LN, trained
+  at batch sizes 2 to 64 (the small-batch result of the GroupNorm paper, in miniature).
+* :func:`rnn_step_statistics`: why per-step batch statistics break down in a recurrent net
+  with sequences of different lengths, and layer norm does not.
+* :func:`batch_renorm_gap`: how far the training output of BN and of batch renorm is from
+  the inference output, for small batches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+
+from bnbook import data, nets
+from bnbook import functional as F
+from bnbook import variants as V
+
+__all__ = [
+    "METHODS",
+    "stat_axes",
+    "shared_statistics_mask",
+    "normalize",
+    "SweepResult",
+    "batch_size_sweep",
+    "RNNStepResult",
+    "rnn_step_statistics",
+    "batch_renorm_gap",
+]
+
+METHODS = ("bn", "ln", "in", "gn")
+
+
+def _check_method(method: str) -> None:
+    if method not in METHODS:
+        raise ValueError(f"method: expected one of {METHODS}, got {method!r}.")
+
+
+def stat_axes(method: str) -> tuple[int, ...]:
+    """The axes of an ``(N, C, H, W)`` tensor that the mean and variance run over (GN: within a group)."""
+    _check_method(method)
+    return {"bn": (0, 2, 3), "ln": (1, 2, 3), "in": (2, 3), "gn": (1, 2, 3)}[method]
+
+
+def shared_statistics_mask(shape: tuple[int, int, int, int], method: str, n: int, c: int,
+                           num_groups: int = 2) -> np.ndarray:
+    """Boolean mask of the entries pooled into one mean and variance with entry ``(n, c, :, :)``.
+
+    Parameters
+    ----------
+    shape : (N, C, H, W)
+    method : "bn", "ln", "in" or "gn"
+    n, c : the sample and channel of the chosen entry
+    num_groups : for "gn", the number of channel groups (must divide C)
+
+    Returns
+    -------
+    mask : bool array of ``shape``
+    """
+    _check_method(method)
+    N, C, H, W = shape
+    if not (0 <= n < N and 0 <= c < C):
+        raise ValueError(f"(n, c): expected 0 <= n < {N} and 0 <= c < {C}, got ({n}, {c}).")
+    mask = np.zeros(shape, dtype=bool)
+    if method == "bn":
+        mask[:, c] = True
+    elif method == "ln":
+        mask[n] = True
+    elif method == "in":
+        mask[n, c] = True
+    else:
+        if C % num_groups:
+            raise ValueError(f"num_groups: expected a divisor of C={C}, got {num_groups}.")
+        size = C // num_groups
+        first = (c // size) * size
+        mask[n, first:first + size] = True
+    return mask
+
+
+def normalize(x: np.ndarray, method: str, num_groups: int = 2, eps: float = 1e-5) -> np.ndarray:
+    """``x`` (N, C, H, W) normalized by ``method`` with gamma = 1, beta = 0, via :mod:`bnbook.functional`."""
+    _check_method(method)
+    C = x.shape[1]
+    ones, zeros = np.ones(C), np.zeros(C)
+    if method == "bn":
+        return F.batch_norm_forward(x, ones, zeros, eps)[0]
+    if method == "ln":
+        return F.layer_norm_forward(x, np.ones(x.shape[1:]), np.zeros(x.shape[1:]), eps)[0]
+    if method == "in":
+        return F.instance_norm_forward(x, ones, zeros, eps)[0]
+    return F.group_norm_forward(x, num_groups, ones, zeros, eps)[0]
+
+
+# --------------------------------------------------------------------------------------
+# Batch-size sweep
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    """Final test accuracy ``accuracy[method][i]`` for ``batch_sizes[i]`` (eval mode)."""
+
+    model: str
+    batch_sizes: tuple[int, ...]
+    accuracy: dict[str, list[float]]
+
+
+@cache
+def batch_size_sweep(model: str = "cnn", methods: tuple[str, ...] = ("bn", "gn", "ln"),
+                     batch_sizes: tuple[int, ...] = (2, 4, 8, 16, 32, 64), epochs: int = 2,
+                     base_lr: float = 0.05, seed: int = 0) -> SweepResult:
+    """Train one net per (method, batch size) on 8 x 8 digits and record its test accuracy.
+
+    The learning rate follows the linear scaling rule below 16 (``base_lr * b / 16``) and
+    stays ``base_lr`` above, so a batch of 2 is not simply a too-large step. Every run sees
+    the same number of epochs. The test accuracy is measured in eval mode, so BN uses its
+    running statistics, estimated from batches of size ``b``.
+
+    Parameters
+    ----------
+    model : "cnn" (``nets.small_cnn`` with 4 and 8 channels, GN with 2 groups; small to keep
+        the page fast) or "mlp" (64-64-64-10, GN with 4 groups)
+    methods : subset of ("bn", "gn", "ln")
+    batch_sizes, epochs, base_lr, seed
+
+    Returns
+    -------
+    SweepResult
+    """
+    if model not in ("cnn", "mlp"):
+        raise ValueError(f"model: expected 'cnn' or 'mlp', got {model!r}.")
+    split = data.load_digits(seed=seed, images=model == "cnn")
+    accuracy: dict[str, list[float]] = {}
+    for method in methods:
+        accuracy[method] = []
+        for b in batch_sizes:
+            net = nets.small_cnn(method, channels=(4, 8), num_groups=2, seed=seed) if model == "cnn" else nets.mlp((64, 64, 64, 10), method, seed=seed)
+            nets.train(net, split.X_train, split.y_train, epochs=epochs, batch_size=b,
+                       lr=base_lr * min(b, 16) / 16, momentum=0.9, seed=seed, progress=False)
+            accuracy[method].append(nets.accuracy(net, split.X_test, split.y_test))
+    return SweepResult(model, tuple(batch_sizes), accuracy)
+
+
+# --------------------------------------------------------------------------------------
+# Per-step statistics in a recurrent net
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class RNNStepResult:
+    """Per time step ``t = 1 .. max_test_length`` (index ``t - 1``).
+
+    alive : mean number of sequences of a mini-batch still running at step t
+    too_few : fraction of mini-batches with fewer than 2 sequences at step t (BN undefined)
+    bn_error : mean |x_hat(mini-batch) - x_hat(inference)| over the sequences alive at step t;
+        NaN where fewer than 2 sequences of any mini-batch reach step t (BN has no statistics)
+    max_train_length : the longest training sequence
+    """
+
+    alive: np.ndarray
+    too_few: np.ndarray
+    bn_error: np.ndarray
+    max_train_length: int
+
+
+@cache
+def rnn_step_statistics(max_train_length: int = 30, max_test_length: int = 40, batch_size: int = 16,
+                        pool: int = 2000, hidden: int = 16, inputs: int = 4, batches: int = 200,
+                        seed: int = 0) -> RNNStepResult:
+    r"""Per-step batch statistics of a small tanh RNN on sequences of different lengths.
+
+    The net is :math:`h_t = \tanh(\mathrm{norm}(W_x x_t + W_h h_{t-1}))` with random weights.
+    Batch norm in an RNN keeps one set of statistics per time step: at step t it can only
+    pool the sequences of the mini-batch that are still running. Lengths are uniform in
+    ``1 .. max_train_length``, so late steps see few sequences. We run a large pool of
+    sequences once with the per-step statistics of the whole pool (what inference would
+    use), then, for random mini-batches of the pool, normalize each step's pre-activations
+    with the statistics of the mini-batch alone and measure the difference. Layer norm
+    normalizes each sequence over its own hidden units, so its mini-batch and inference
+    outputs are the same function (no error to measure), and it works at
+    steps longer than any seen in training, where BN has no statistics at all.
+
+    Returns
+    -------
+    RNNStepResult
+    """
+    rng = np.random.default_rng(seed)
+    W_x = rng.normal(0.0, 1.0 / np.sqrt(inputs), size=(inputs, hidden))
+    W_h = rng.normal(0.0, 1.0 / np.sqrt(hidden), size=(hidden, hidden))
+    lengths = rng.integers(1, max_train_length + 1, size=pool)
+    x = rng.normal(0.5, 1.0, size=(pool, max_train_length, inputs))  # a non-zero mean input
+
+    # One pass over the pool with per-step population statistics; keep the pre-activations.
+    h = np.zeros((pool, hidden))
+    pre = np.full((pool, max_train_length, hidden), np.nan)
+    for t in range(max_train_length):
+        alive = lengths > t
+        a = x[alive, t] @ W_x + h[alive] @ W_h  # (n_alive, hidden)
+        pre[alive, t] = a
+        x_hat, _ = F.normalize_over_axes(a, (0,))
+        h[alive] = np.tanh(x_hat)
+
+    # The inference statistics of each step: over every pool sequence that reaches it.
+    pop_mu = np.stack([pre[lengths > t, t].mean(axis=0) for t in range(max_train_length)])
+    pop_sd = np.stack([np.sqrt(pre[lengths > t, t].var(axis=0) + 1e-5) for t in range(max_train_length)])
+
+    T = max_test_length
+    alive_count = np.zeros(T)
+    too_few = np.zeros(T)
+    bn_err_sum = np.zeros(T)
+    bn_err_n = np.zeros(T)
+    for _ in range(batches):
+        idx = rng.choice(pool, size=batch_size, replace=False)
+        for t in range(max_train_length):
+            alive = idx[lengths[idx] > t]
+            alive_count[t] += len(alive)
+            if len(alive) < 2:
+                too_few[t] += 1
+                continue
+            a = pre[alive, t]
+            x_hat_batch, _ = F.normalize_over_axes(a, (0,))
+            bn_err_sum[t] += np.abs(x_hat_batch - (a - pop_mu[t]) / pop_sd[t]).mean()
+            bn_err_n[t] += 1
+        too_few[max_train_length:] += 1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        bn_error = np.where(bn_err_n > 0, bn_err_sum / np.maximum(bn_err_n, 1), np.nan)
+    bn_error[max_train_length:] = np.nan
+    return RNNStepResult(alive_count / batches, too_few / batches, bn_error, max_train_length)
+
+
+# --------------------------------------------------------------------------------------
+# Batch renormalization
+# --------------------------------------------------------------------------------------
+
+
+def batch_renorm_gap(batch_size: int, r_max: float = 3.0, d_max: float = 5.0, channels: int = 8,
+                     trials: int = 200, seed: int = 0) -> tuple[float, float]:
+    """Mean |y_train - y_inference| for batch norm and for batch renorm at one batch size.
+
+    Activations are drawn from a fixed per-channel normal distribution whose mean and
+    variance are the running statistics (as after long training). Batch norm's training
+    output uses the mini-batch statistics and so differs from the inference output;
+    batch renorm corrects it with ``r`` and ``d`` and differs only where they are clipped.
+
+    Returns
+    -------
+    (bn_gap, renorm_gap) : floats
+    """
+    rng = np.random.default_rng(seed)
+    mean = rng.normal(0.0, 2.0, size=channels)
+    var = rng.uniform(0.5, 4.0, size=channels)
+    gamma, beta = np.ones(channels), np.zeros(channels)
+    bn_gap = renorm_gap = 0.0
+    for _ in range(trials):
+        x = rng.normal(mean, np.sqrt(var), size=(batch_size, channels))
+        y_inf = F.batch_norm_inference(x, mean, var, gamma, beta)
+        y_bn, _ = F.batch_norm_forward(x, gamma, beta)
+        y_rn, _ = V.batch_renorm_forward(x, gamma, beta, mean, var, r_max, d_max)
+        bn_gap += np.abs(y_bn - y_inf).mean() / trials
+        renorm_gap += np.abs(y_rn - y_inf).mean() / trials
+    return float(bn_gap), float(renorm_gap)
