@@ -40,6 +40,7 @@ class RunResult:
     test_accuracy: float
     step_loss: np.ndarray
     diverged: bool
+    test_accuracy_per_epoch: np.ndarray  # eval mode, after each epoch
 
 
 @cache
@@ -72,12 +73,12 @@ def mlp_with_dropout(norm: str | None, p: float, sizes: Sequence[int] = (64, 100
 def _fit(model: L.Module, split: D.Split, *, epochs: int, batch_size: int, lr: float, seed: int) -> RunResult:
     with np.errstate(all="ignore"):  # a diverging run overflows on purpose; History records it
         hist = nets.train(model, split.X_train, split.y_train, epochs=epochs, batch_size=batch_size,
-                          lr=lr, momentum=0.9, seed=seed, progress=False)
+                          lr=lr, momentum=0.9, seed=seed, progress=False,
+                          X_test=split.X_test, y_test=split.y_test)
+        curve = np.asarray(hist.test_accuracy)
         if hist.diverged:
-            return RunResult(float("nan"), float("nan"), np.asarray(hist.step_loss), True)
-        return RunResult(nets.accuracy(model, split.X_train, split.y_train),
-                         nets.accuracy(model, split.X_test, split.y_test),
-                         np.asarray(hist.step_loss), False)
+            return RunResult(float("nan"), float("nan"), np.asarray(hist.step_loss), True, curve)
+        return RunResult(hist.train_accuracy[-1], hist.test_accuracy[-1], np.asarray(hist.step_loss), False, curve)
 
 
 def run_mlp(norm: str | None = "bn", *, lr: float = 0.1, init_std: float | None = None,
@@ -116,14 +117,15 @@ class BatchSweep:
 
 
 def batch_size_sweep(batch_sizes: Sequence[int] = (2, 4, 8, 16, 32, 64, 128), epochs: int = 3,
-                     lr: float = 0.02, seed: int = 0) -> BatchSweep:
+                     lr: float = 0.02, n_train: int | None = None, seed: int = 0) -> BatchSweep:
     """Train the MLP with each batch size (same epochs and learning rate) with and without BN.
 
     ``train_mode_gap`` is, for the BN net, the test accuracy when each test batch of the same
     size is normalized with its own statistics (training mode) minus the eval-mode accuracy:
     it shows how far the running estimates sit from what the net saw in training.
+    ``n_train`` keeps only the first training examples (fewer steps, a faster page).
     """
-    split = _digits()
+    split = _digits(n_train=n_train)
     acc: dict[str | None, list[float]] = {None: [], "bn": []}
     gap = []
     for b in batch_sizes:
