@@ -70,36 +70,73 @@ class NormStats(NamedTuple):
 class NormCache:
     """What a forward pass keeps for its backward pass.
 
+    Every normalization works on a *view* of ``x``: ``x`` itself, or for group norm the
+    ``(N, G, C // G, *spatial)`` reshape in which each group is one slice. All axes below
+    are axes of that view.
+
     Attributes
     ----------
     kind : str
         The forward function that made it (``"batch_norm"``, ``"layer_norm"``, ...);
         a backward function refuses a cache of another kind.
-    x_hat : array, shape of x
-        The normalized input.
+    x_centered : array, view shape
+        ``x - mean``; the normalized input is ``x_centered * stats.inv_std`` (see ``x_hat``).
     stats : NormStats
-        Mean, biased variance and ``1 / sqrt(var + eps)``, with the statistics' keepdims
-        shape (in the grouped view for group norm).
+        Mean, biased variance and ``1 / sqrt(var + eps)``, keepdims shape in the view.
     gamma : array
-        The scale, reshaped to broadcast against ``x``.
+        The scale, reshaped to broadcast against the view.
     stat_axes : tuple of int
-        The axes the statistics were taken over, in the (possibly grouped) view.
+        The axes the statistics are taken over.
     param_axes : tuple of int
-        The axes of ``x`` that ``dgamma`` and ``dbeta`` are summed over.
-    grouped_shape : tuple of int or None
-        For group norm, the ``(N, G, C // G, *spatial)`` view the statistics live in.
-    param_shape : tuple of int
-        The shape of gamma and beta as the caller passed them.
+        The axes that ``dgamma`` and ``dbeta`` are summed over (gamma is constant along them).
+    x_shape, param_shape : tuple of int
+        The shapes of ``x`` and of gamma/beta as the caller passed them.
     """
 
     kind: str
-    x_hat: Array
+    x_centered: Array
     stats: NormStats
     gamma: Array
     stat_axes: tuple[int, ...]
     param_axes: tuple[int, ...]
-    grouped_shape: tuple[int, ...] | None
+    x_shape: tuple[int, ...]
     param_shape: tuple[int, ...]
+
+    @property
+    def x_hat(self) -> Array:
+        """The normalized input, shape of x (computed on demand: the kernels never need it whole)."""
+        xp = array_namespace(self.x_centered)
+        return xp.reshape(self.x_centered * self.stats.inv_std, self.x_shape)
+
+
+def _sum_over(a: Array, axes: tuple[int, ...], b: Array | None = None) -> Array:
+    """``sum(a * b)`` (or ``sum(a)``) over ``axes``, keepdims shape, without an ``a * b`` temporary.
+
+    The axes at the end of the array are one contiguous block in memory: reshaped into a
+    single last axis, their products are summed by ``vecdot`` (a BLAS dot per row), which
+    reads ``a`` and ``b`` once and writes nothing the size of ``x``. This is where much of
+    the speed of the kernels comes from (``benchmarks/kernels.py``).
+    """
+    xp = array_namespace(a)
+    if not axes:
+        return a if b is None else a * b
+    ndim = a.ndim
+    trailing = 0
+    while ndim - 1 - trailing in axes:
+        trailing += 1
+    lead_shape = tuple(a.shape[: ndim - trailing])
+    block = math.prod(a.shape[ndim - trailing:])
+    if trailing == 0 or block == 1:
+        return xp.sum(a if b is None else a * b, axis=axes, keepdims=True)
+    a2 = xp.reshape(a, (*lead_shape, block))
+    if b is None:
+        partial = xp.sum(a2, axis=-1)
+    else:
+        partial = xp.vecdot(a2, xp.reshape(b, (*lead_shape, block)), axis=-1)
+    rest = tuple(ax for ax in axes if ax < ndim - trailing)
+    if rest:
+        partial = xp.sum(partial, axis=rest, keepdims=True)
+    return xp.reshape(partial, tuple(1 if ax in axes else n for ax, n in enumerate(a.shape)))
 
 
 # --------------------------------------------------------------------------------------
@@ -125,14 +162,21 @@ def normalize_over_axes(x: Array, axes: tuple[int, ...], eps: float = 1e-5) -> t
         ``mean``, biased ``var`` and ``inv_std = 1 / sqrt(var + eps)``, each of the shape
         of x with ``axes`` kept as size 1.
     """
+    x_centered, stats = _center_and_scale(x, axes, eps)
+    x_centered *= stats.inv_std  # x_centered is our own temporary: reuse it as x_hat
+    return x_centered, stats
+
+
+def _center_and_scale(x: Array, axes: tuple[int, ...], eps: float) -> tuple[Array, NormStats]:
+    """``x - mean`` and the statistics over ``axes``: the first half of :func:`normalize_over_axes`."""
     xp = array_namespace(x)
     _check_eps(eps)
-    mu = xp.mean(x, axis=axes, keepdims=True)
+    m = math.prod(x.shape[a] for a in axes)
+    mu = _sum_over(x, axes) / m
     x_centered = x - mu
     # Two passes: the variance of the centred values, never E[x^2] - E[x]^2.
-    var = xp.mean(x_centered * x_centered, axis=axes, keepdims=True)
+    var = _sum_over(x_centered, axes, x_centered) / m
     inv_std = 1.0 / xp.sqrt(var + eps)
-    x_centered *= inv_std  # x_centered is our own temporary: reuse it as x_hat
     return x_centered, NormStats(mu, var, inv_std)
 
 
@@ -170,11 +214,11 @@ def normalize_over_axes_backward(
     -------
     dx : array, shape of x_hat
     """
-    xp = array_namespace(dx_hat)
+    m = math.prod(x_hat.shape[a] for a in axes)
     if mean_dx_hat is None:
-        mean_dx_hat = xp.mean(dx_hat, axis=axes, keepdims=True)
+        mean_dx_hat = _sum_over(dx_hat, axes) / m
     if mean_dx_hat_x_hat is None:
-        mean_dx_hat_x_hat = xp.mean(dx_hat * x_hat, axis=axes, keepdims=True)
+        mean_dx_hat_x_hat = _sum_over(dx_hat, axes, x_hat) / m
     dx = x_hat * mean_dx_hat_x_hat
     dx -= dx_hat  # work in one temporary: dx = -(dx_hat - x_hat * mean(...))
     dx += mean_dx_hat
@@ -193,32 +237,45 @@ def _affine_norm_forward(
     gamma: Array,
     beta: Array,
     eps: float,
+    view_shape: tuple[int, ...],
     stat_axes: tuple[int, ...],
     param_axes: tuple[int, ...],
     param_shape: tuple[int, ...],
-    grouped_shape: tuple[int, ...] | None = None,
 ) -> tuple[Array, NormCache]:
-    """Normalize over ``stat_axes`` (in ``grouped_shape`` if given), then scale and shift."""
+    """Normalize the view of ``x`` over ``stat_axes``, then scale and shift.
+
+    ``y = x_centered * (gamma * inv_std) + beta``: ``gamma * inv_std`` is a small array
+    for batch, instance and group norm, so x_hat is never materialized (two passes fewer).
+    """
     xp = array_namespace(x)
     gamma = _as_param(gamma, "gamma", x, param_shape)
     beta = _as_param(beta, "beta", x, param_shape)
-    broadcast_shape = _broadcast_shape(x.shape, param_axes)
-    gamma_b = xp.reshape(gamma, broadcast_shape)
-    beta_b = xp.reshape(beta, broadcast_shape)
+    param_view = _broadcast_shape(view_shape, param_axes)
+    gamma_v, beta_v = xp.reshape(gamma, param_view), xp.reshape(beta, param_view)
 
-    x_view = x if grouped_shape is None else xp.reshape(x, grouped_shape)
-    x_hat, stats = normalize_over_axes(x_view, stat_axes, eps)
-    if grouped_shape is not None:
-        x_hat = xp.reshape(x_hat, x.shape)
-
-    y = x_hat * gamma_b
-    y += beta_b
-    cache = NormCache(kind, x_hat, stats, gamma_b, stat_axes, param_axes, grouped_shape, param_shape)
-    return y, cache
+    x_centered, stats = _center_and_scale(xp.reshape(x, view_shape), stat_axes, eps)
+    y = x_centered * (gamma_v * stats.inv_std)
+    y += beta_v
+    cache = NormCache(kind, x_centered, stats, gamma_v, stat_axes, param_axes, tuple(x.shape), param_shape)
+    return xp.reshape(y, x.shape), cache
 
 
 def _affine_norm_backward(kind: str, dy: Array, cache: Any) -> tuple[Array, Array, Array]:
-    """Backward of :func:`_affine_norm_forward`: returns ``(dx, dgamma, dbeta)``."""
+    r"""Backward of :func:`_affine_norm_forward`: returns ``(dx, dgamma, dbeta)``.
+
+    With :math:`\hat x = x_c s` (:math:`x_c = x - \mu`, :math:`s = 1/\sqrt{\sigma^2+\epsilon}`)
+    and means over the statistics' axes, the compact form of :func:`normalize_over_axes_backward`
+    becomes
+
+    .. math::
+
+        dx = \gamma s\, dy - s\, \operatorname{mean}(\gamma\, dy)
+             - x_c s^3 \operatorname{mean}(\gamma\, dy\, x_c).
+
+    Along the axes where both gamma and the statistics are constant (all of them for
+    batch norm, the spatial ones for instance and group norm), ``dy`` and ``dy * x_c`` are
+    summed first; those two partial sums give dbeta, dgamma and both means at once.
+    """
     if not isinstance(cache, NormCache) or cache.kind != kind:
         got = cache.kind if isinstance(cache, NormCache) else type(cache).__name__
         raise ValueError(
@@ -226,37 +283,33 @@ def _affine_norm_backward(kind: str, dy: Array, cache: Any) -> tuple[Array, Arra
             f"got a cache from {got!r}. Pass the second value returned by {kind}_forward."
         )
     xp = array_namespace(dy)
-    if tuple(dy.shape) != tuple(cache.x_hat.shape):
+    if tuple(dy.shape) != cache.x_shape:
         raise ValueError(
-            f"dy: expected the shape of the forward output {tuple(cache.x_hat.shape)}, "
-            f"got {tuple(dy.shape)}."
+            f"dy: expected the shape of the forward output {cache.x_shape}, got {tuple(dy.shape)}."
         )
-    x_hat = cache.x_hat
-    dbeta = xp.sum(dy, axis=cache.param_axes)
-    dgamma = xp.sum(dy * x_hat, axis=cache.param_axes)
-    dx_hat = dy * cache.gamma
+    x_c, inv_std, gamma = cache.x_centered, cache.stats.inv_std, cache.gamma
+    dy = xp.reshape(dy, x_c.shape)
+    shared = tuple(a for a in cache.stat_axes if a in cache.param_axes)
+    sum_dy = _sum_over(dy, shared)  # sums over the shared axes, keepdims
+    sum_dy_xc = _sum_over(dy, shared, x_c)
 
-    if cache.grouped_shape is None and cache.param_axes == cache.stat_axes:
-        # Batch norm: gamma is constant over the statistics' axes, so the two means the
-        # backward needs are gamma * dbeta / m and gamma * dgamma / m. Reusing the sums
-        # already made for dgamma and dbeta saves two full passes over the data.
-        m = math.prod(x_hat.shape[a] for a in cache.stat_axes)
-        shape = _broadcast_shape(x_hat.shape, cache.param_axes)
-        mean_dx_hat = xp.reshape(dbeta, shape) * cache.gamma / m
-        mean_dx_hat_x_hat = xp.reshape(dgamma, shape) * cache.gamma / m
-        dx = normalize_over_axes_backward(
-            dx_hat, x_hat, cache.stats.inv_std, cache.stat_axes, mean_dx_hat, mean_dx_hat_x_hat
-        )
-    elif cache.grouped_shape is None:
-        dx = normalize_over_axes_backward(dx_hat, x_hat, cache.stats.inv_std, cache.stat_axes)
-    else:
-        g = cache.grouped_shape
-        dx = normalize_over_axes_backward(
-            xp.reshape(dx_hat, g), xp.reshape(x_hat, g), cache.stats.inv_std, cache.stat_axes
-        )
-        dx = xp.reshape(dx, x_hat.shape)
+    only_param = tuple(a for a in cache.param_axes if a not in shared)
+    dbeta = _sum_over(sum_dy, only_param)
+    dgamma = _sum_over(sum_dy_xc * inv_std, only_param)
 
-    return dx, xp.reshape(dgamma, cache.param_shape), xp.reshape(dbeta, cache.param_shape)
+    only_stat = tuple(a for a in cache.stat_axes if a not in shared)
+    m = math.prod(x_c.shape[a] for a in cache.stat_axes)
+    mean_g_dy = _sum_over(sum_dy * gamma, only_stat) / m
+    mean_g_dy_xc = _sum_over(sum_dy_xc * gamma, only_stat) / m
+
+    dx = x_c * (-(inv_std * inv_std * inv_std) * mean_g_dy_xc)
+    dx -= inv_std * mean_g_dy
+    dx += dy * (gamma * inv_std)
+    return (
+        xp.reshape(dx, cache.x_shape),
+        xp.reshape(dgamma, cache.param_shape),
+        xp.reshape(dbeta, cache.param_shape),
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -306,7 +359,7 @@ def batch_norm_forward(x: Array, gamma: Array, beta: Array, eps: float = 1e-5) -
             f"{tuple(x.shape)} ({m} value per channel). Use a batch of at least 2, drop the "
             f"last incomplete batch, or switch the layer to eval() for single examples."
         )
-    return _affine_norm_forward("batch_norm", x, gamma, beta, eps, axes, axes, (x.shape[1],))
+    return _affine_norm_forward("batch_norm", x, gamma, beta, eps, tuple(x.shape), axes, axes, (x.shape[1],))
 
 
 def batch_norm_backward(dy: Array, cache: NormCache) -> tuple[Array, Array, Array]:
@@ -388,7 +441,7 @@ def layer_norm_forward(x: Array, gamma: Array, beta: Array, eps: float = 1e-5) -
     """
     x = _check_input(x, "layer_norm_forward", min_ndim=2)
     axes = tuple(range(1, x.ndim))
-    return _affine_norm_forward("layer_norm", x, gamma, beta, eps, axes, (0,), tuple(x.shape[1:]))
+    return _affine_norm_forward("layer_norm", x, gamma, beta, eps, tuple(x.shape), axes, (0,), tuple(x.shape[1:]))
 
 
 def layer_norm_backward(dy: Array, cache: NormCache) -> tuple[Array, Array, Array]:
@@ -422,7 +475,9 @@ def instance_norm_forward(x: Array, gamma: Array, beta: Array, eps: float = 1e-5
             f"positions, so each map needs at least 2."
         )
     param_axes = (0, *axes)
-    return _affine_norm_forward("instance_norm", x, gamma, beta, eps, axes, param_axes, (x.shape[1],))
+    return _affine_norm_forward(
+        "instance_norm", x, gamma, beta, eps, tuple(x.shape), axes, param_axes, (x.shape[1],)
+    )
 
 
 def instance_norm_backward(dy: Array, cache: NormCache) -> tuple[Array, Array, Array]:
@@ -458,10 +513,10 @@ def group_norm_forward(
             f"num_groups: expected a positive integer that divides the {c} channels of x "
             f"(shape {tuple(x.shape)}), got {num_groups!r}."
         )
-    grouped_shape = (n, num_groups, c // num_groups, *x.shape[2:])
+    grouped_shape = (n, num_groups, c // num_groups, *x.shape[2:])  # each group is one slice
     stat_axes = tuple(range(2, len(grouped_shape)))
-    param_axes = (0, *range(2, x.ndim))
-    return _affine_norm_forward("group_norm", x, gamma, beta, eps, stat_axes, param_axes, (c,), grouped_shape)
+    param_axes = (0, *range(3, len(grouped_shape)))  # gamma lives on the (G, C // G) axes
+    return _affine_norm_forward("group_norm", x, gamma, beta, eps, grouped_shape, stat_axes, param_axes, (c,))
 
 
 def group_norm_backward(dy: Array, cache: NormCache) -> tuple[Array, Array, Array]:

@@ -163,7 +163,10 @@ def train(model: L.Module, X: np.ndarray, y: np.ndarray, *, epochs: int = 10, ba
     history = History()
     step = 0
     model.train()
-    with tqdm(total=total, disable=not show, desc="training", leave=False) as bar:
+    # A learning rate that is too large makes values overflow before the loss turns
+    # non-finite; that is an outcome the experiments measure (History.diverged), not an error.
+    with tqdm(total=total, disable=not show, desc="training", leave=False) as bar, \
+            np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for _ in range(epochs):
             order = rng.permutation(n)
             for i in range(steps_per_epoch):
