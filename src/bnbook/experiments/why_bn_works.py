@@ -262,9 +262,16 @@ def gradient_probes(norm: str | None, *, lr: float = 0.1, epochs: int = 2, batch
                   np.asarray(rec["gnorm"]), np.asarray(rec["loss0"]), np.asarray(rec["wnorm"]))
 
 
-@cache
 def cached_probes(norm: str | None, lr: float = 0.1, epochs: int = 2, seed: int = 0) -> Probes:
-    """:func:`gradient_probes` with the chapter's settings, computed once per process."""
+    """:func:`gradient_probes` with the chapter's settings, computed once per process.
+
+    The page and the widget share the result, however they spell the arguments.
+    """
+    return _cached_probes(norm, float(lr), int(epochs), int(seed))
+
+
+@cache
+def _cached_probes(norm: str | None, lr: float, epochs: int, seed: int) -> Probes:
     return gradient_probes(norm, lr=lr, epochs=epochs, seed=seed)
 
 
