@@ -1,0 +1,123 @@
+"""The course's Sphinx extension (loaded from ``_config.yml``: ``sphinx.extra_extensions``).
+
+- A **language switcher** on every page: links to the same page in the other editions, relative
+  (``../<lang>/<page>.html``, one more ``../`` per folder level), so it works from any folder and
+  from a plain file server.
+- The ``{exercise}`` role: ``{exercise}`bn-forward``` renders links to the student notebook
+  ``exercises/<a>/<a>.ipynb`` on the repository and a Binder launch for it. An unknown name is
+  an error naming the page and line, and fails the build.
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxRole
+
+from bncourse.editions import ASSIGNMENTS, EDITIONS, REPOSITORY
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["setup", "exercise_urls", "switcher_links"]
+
+
+def exercise_urls(assignment: str, repository: str = REPOSITORY, branch: str = "main") -> dict[str, str]:
+    """The repository and Binder addresses of an assignment's student notebook."""
+    notebook = f"exercises/{assignment}/{assignment}.ipynb"
+    return {
+        "notebook": f"https://github.com/{repository}/blob/{branch}/{notebook}",
+        "binder": f"https://mybinder.org/v2/gh/{repository}/{branch}?labpath={notebook}",
+    }
+
+
+def switcher_links(pagename: str, current: str) -> list[tuple[str, str, str | None]]:
+    """``(lang, label, relative href or None for the current edition)`` for every edition."""
+    depth = pagename.count("/")
+    up = "../" * (depth + 1)
+    return [
+        (lang, e.label, None if lang == current else posixpath.join(up + lang, pagename + ".html"))
+        for lang, e in EDITIONS.items()
+    ]
+
+
+class ExerciseRole(SphinxRole):
+    def run(self):
+        from bnbook.i18n import t
+
+        name = self.text.strip()
+        lang = self.config.bncourse_edition
+        if name not in ASSIGNMENTS:
+            logger.error(
+                "unknown assignment %r in {exercise}; expected one of %s",
+                name,
+                ", ".join(ASSIGNMENTS),
+                location=self.get_location(),
+                type="bncourse",
+                subtype="exercise",
+            )
+            self.env.bncourse_unknown_exercises = getattr(self.env, "bncourse_unknown_exercises", set())
+            self.env.bncourse_unknown_exercises.add((self.env.docname, name))
+            return [nodes.problematic(self.rawtext, self.rawtext)], []
+        urls = exercise_urls(name)
+        box = nodes.inline(classes=["bn-exercise"])
+        box += nodes.literal(name, name, classes=["bn-exercise-name"])
+        box += nodes.Text(" ")
+        box += nodes.reference("", t("site_exercise_notebook", lang=lang), refuri=urls["notebook"], classes=["bn-exercise-notebook"])
+        box += nodes.Text(" · ")
+        box += nodes.reference("", t("site_exercise_binder", lang=lang), refuri=urls["binder"], classes=["bn-exercise-binder"])
+        return [box], []
+
+
+def _add_switcher(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    if "body" not in context:
+        return
+    items = []
+    for lang, label, href in switcher_links(pagename, app.config.bncourse_edition):
+        if href is None:
+            items.append(f'<li><span class="bn-lang-current" lang="{lang}" aria-current="page">{label}</span></li>')
+        else:
+            items.append(f'<li><a class="bn-lang-link" lang="{lang}" hreflang="{lang}" href="{href}">{label}</a></li>')
+    nav = '<nav class="bn-lang-switcher" aria-label="Language / 语言 / 語言"><ul>' + "".join(items) + "</ul></nav>"
+    context["body"] = nav + context["body"]
+
+
+def _check_unknown(app: Sphinx, exception) -> None:
+    unknown = sorted(getattr(app.env, "bncourse_unknown_exercises", set()))
+    if unknown and exception is None:
+        app.statuscode = 1
+        pages = ", ".join(f"{doc} ({name})" for doc, name in unknown)
+        logger.error("the build failed: unknown {exercise} names on: %s", pages)
+
+
+def _purge(app: Sphinx, env, docname: str) -> None:
+    unknown = getattr(env, "bncourse_unknown_exercises", set())
+    env.bncourse_unknown_exercises = {u for u in unknown if u[0] != docname}
+
+
+SWITCHER_CSS = """
+.bn-lang-switcher ul { list-style: none; display: flex; gap: .9rem; justify-content: flex-end;
+  margin: 0 0 .5rem; padding: 0; font-size: .9rem; }
+.bn-lang-current { font-weight: 600; }
+.bn-exercise-name { margin-right: .2rem; }
+"""
+
+
+def _write_css(app: Sphinx, exception) -> None:
+    if exception is None and app.builder.format == "html":
+        out = app.outdir / "_static" / "bncourse.css"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(SWITCHER_CSS, encoding="utf-8")
+
+
+def setup(app: Sphinx) -> dict:
+    app.add_config_value("bncourse_edition", "en", "env")
+    app.add_role("exercise", ExerciseRole())
+    app.connect("html-page-context", _add_switcher)
+    app.connect("env-purge-doc", _purge)
+    app.connect("build-finished", _check_unknown)
+    app.connect("build-finished", _write_css)
+    app.add_css_file("bncourse.css")
+    return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}
