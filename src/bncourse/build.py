@@ -22,6 +22,7 @@ import copy
 import html
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -78,9 +79,20 @@ def build_edition(root: Path, lang: str, static: Path) -> int:
     The merged configuration is written to ``_build/config/<lang>/_config.yml`` (inspectable)
     and handed to Jupyter Book's ``build_sphinx`` like ``jupyter-book build --config`` would.
     """
-    from jupyter_book.sphinx import build_sphinx
-
     os.environ["BNBOOK_LANG"] = lang
+    # myst-nb writes the executed notebooks and their images to <outdir>/../jupyter_execute, and
+    # sphinx-book-theme copies the download .ipynb from there: one folder the three editions
+    # would share (and overwrite). While this edition builds, that path is a link to its own
+    # _build/jupyter_execute/<lang>; the link is removed afterwards so nothing of it is published.
+    shared = root / "_build" / "html" / "jupyter_execute"
+    own = root / "_build" / "jupyter_execute" / lang
+    own.mkdir(parents=True, exist_ok=True)
+    shared.parent.mkdir(parents=True, exist_ok=True)
+    if shared.is_symlink() or shared.is_file():
+        shared.unlink()
+    elif shared.is_dir():
+        shutil.rmtree(shared)
+    shared.symlink_to(own, target_is_directory=True)
     source = root / EDITIONS[lang].source
     config_path = root / "_build" / "config" / lang / "_config.yml"
     config_path.parent.mkdir(parents=True, exist_ok=True)
@@ -89,7 +101,17 @@ def build_edition(root: Path, lang: str, static: Path) -> int:
         + yaml.safe_dump(edition_config(root, lang, static), allow_unicode=True, sort_keys=False),
         encoding="utf-8",
     )
-    result = build_sphinx(
+    try:
+        result = _build(root, lang, source, config_path)
+    finally:
+        shared.unlink()
+    return 0 if result == 0 else 1
+
+
+def _build(root: Path, lang: str, source: Path, config_path: Path):
+    from jupyter_book.sphinx import build_sphinx
+
+    return build_sphinx(
         str(source),
         str(root / "_build" / "html" / lang),
         doctreedir=str(root / "_build" / "doctrees" / lang),
@@ -99,7 +121,6 @@ def build_edition(root: Path, lang: str, static: Path) -> int:
         warningiserror=True,
         builder="html",
     )
-    return 0 if result == 0 else 1
 
 
 ROOT_INDEX = """<!DOCTYPE html>

@@ -84,6 +84,24 @@ def _add_switcher(app: Sphinx, pagename: str, templatename: str, context: dict, 
     context["body"] = nav + context["body"]
 
 
+def _drop_thebe(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    """Remove sphinx-thebe's scripts: Jupyter Book loads the extension, the course does not use it.
+
+    (Its inline script points at thebe on unpkg and sphinx-thebe 0.3.1 predates ipywidgets 8;
+    Binder is the live path. With Sphinx 7.4 the inline script is also added twice, a console
+    error on every page.)
+    """
+    def keep(script) -> bool:
+        name = str(getattr(script, "filename", script) or "")
+        body = str(getattr(script, "attributes", {}).get("body", ""))
+        return "sphinx-thebe" not in name and "THEBE_JS_URL" not in body and "unpkg.com/thebe" not in name
+
+    if "script_files" in context:
+        context["script_files"] = [js for js in context["script_files"] if keep(js)]
+    if "css_files" in context:
+        context["css_files"] = [c for c in context["css_files"] if "sphinx-thebe" not in str(getattr(c, "filename", c))]
+
+
 def _check_unknown(app: Sphinx, exception) -> None:
     unknown = sorted(getattr(app.env, "bncourse_unknown_exercises", set()))
     if unknown and exception is None:
@@ -116,6 +134,7 @@ def setup(app: Sphinx) -> dict:
     app.add_config_value("bncourse_edition", "en", "env")
     app.add_role("exercise", ExerciseRole())
     app.connect("html-page-context", _add_switcher)
+    app.connect("html-page-context", _drop_thebe)
     app.connect("env-purge-doc", _purge)
     app.connect("build-finished", _check_unknown)
     app.connect("build-finished", _write_css)
