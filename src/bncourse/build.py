@@ -33,6 +33,7 @@ import yaml
 from bncourse.editions import EDITIONS, generate_zh_hant
 from bncourse.vendor import IPYWIDGETS_JS, MATHJAX_PATH, vendor
 
+FAVICON = Path(__file__).with_name("static") / "favicon.svg"
 ROOT = Path(__file__).resolve().parents[2] if (Path(__file__).resolve().parents[2] / "_config.yml").is_file() else Path.cwd()
 
 
@@ -61,6 +62,7 @@ def edition_config(root: Path, lang: str, static: Path) -> dict:
                     "html_theme_options": {"search_bar_text": edition.search_bar_text},
                     "html_static_path": [str(static)],
                     "mathjax_path": MATHJAX_PATH,
+                    "html_favicon": str(FAVICON),
                     "nb_ipywidgets_js": IPYWIDGETS_JS,
                     "bncourse_edition": lang,
                 }
@@ -129,6 +131,7 @@ ROOT_INDEX = """<!DOCTYPE html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
+<link rel="icon" href="en/_static/favicon.svg" type="image/svg+xml">
 <script>
 // Send the reader to the edition their browser prefers; with no Chinese or English
 // preference, stay here and let them choose. ?choose keeps this page (for the links below).

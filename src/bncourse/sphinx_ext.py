@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import posixpath
+from pathlib import Path
 
 from docutils import nodes
 from sphinx.application import Sphinx
@@ -20,6 +21,9 @@ from sphinx.util.docutils import SphinxRole
 from bncourse.editions import ASSIGNMENTS, EDITIONS, REPOSITORY
 
 logger = logging.getLogger(__name__)
+
+TEMPLATES = Path(__file__).with_name("templates")
+STATIC = Path(__file__).with_name("static")  # bncourse.css, bncourse.js, favicon.svg
 
 __all__ = ["setup", "exercise_urls", "switcher_links"]
 
@@ -72,16 +76,17 @@ class ExerciseRole(SphinxRole):
 
 
 def _add_switcher(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
-    if "body" not in context:
-        return
-    items = []
-    for lang, label, href in switcher_links(pagename, app.config.bncourse_edition):
-        if href is None:
-            items.append(f'<li><span class="bn-lang-current" lang="{lang}" aria-current="page">{label}</span></li>')
-        else:
-            items.append(f'<li><a class="bn-lang-link" lang="{lang}" hreflang="{lang}" href="{href}">{label}</a></li>')
-    nav = '<nav class="bn-lang-switcher" aria-label="Language / 语言 / 語言"><ul>' + "".join(items) + "</ul></nav>"
-    context["body"] = nav + context["body"]
+    """Hand the switcher's links to its template (``templates/bn-lang-switcher.html``)."""
+    context["bn_switcher"] = switcher_links(pagename, app.config.bncourse_edition)
+
+
+def _use_templates(app: Sphinx, config) -> None:
+    """Put the switcher in the article header of every page, generated ones (search, index) too."""
+    config.templates_path = [*config.templates_path, str(TEMPLATES)]
+    config.html_static_path = [*config.html_static_path, str(STATIC)]
+    options = dict(config.html_theme_options or {})
+    options.setdefault("article_header_end", ["bn-lang-switcher.html", "article-header-buttons.html"])
+    config.html_theme_options = options
 
 
 def _drop_thebe(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
@@ -115,28 +120,14 @@ def _purge(app: Sphinx, env, docname: str) -> None:
     env.bncourse_unknown_exercises = {u for u in unknown if u[0] != docname}
 
 
-SWITCHER_CSS = """
-.bn-lang-switcher ul { list-style: none; display: flex; gap: .9rem; justify-content: flex-end;
-  margin: 0 0 .5rem; padding: 0; font-size: .9rem; }
-.bn-lang-current { font-weight: 600; }
-.bn-exercise-name { margin-right: .2rem; }
-"""
-
-
-def _write_css(app: Sphinx, exception) -> None:
-    if exception is None and app.builder.format == "html":
-        out = app.outdir / "_static" / "bncourse.css"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(SWITCHER_CSS, encoding="utf-8")
-
-
 def setup(app: Sphinx) -> dict:
     app.add_config_value("bncourse_edition", "en", "env")
     app.add_role("exercise", ExerciseRole())
+    app.connect("config-inited", _use_templates)
     app.connect("html-page-context", _add_switcher)
     app.connect("html-page-context", _drop_thebe)
     app.connect("env-purge-doc", _purge)
     app.connect("build-finished", _check_unknown)
-    app.connect("build-finished", _write_css)
     app.add_css_file("bncourse.css")
+    app.add_js_file("bncourse.js", priority=200)  # before require.js and the widget manager
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}

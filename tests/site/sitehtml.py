@@ -83,9 +83,21 @@ def parse(path: Path) -> PageParser:
     return parser
 
 
+REFRESH = re.compile(r'<meta http-equiv="Refresh" content="0; url=([^"]+)"', re.I)
+
+
+def redirect_target(path: Path) -> str | None:
+    """Where a redirect stub (the edition's ``index.html`` -> its root page) points, else None."""
+    m = REFRESH.match(path.read_text(encoding="utf-8")[:600].strip())
+    return m.group(1) if m else None
+
+
 def pages(edition: Path) -> list[Path]:
-    """The HTML pages of an edition (not the vendored files under _static)."""
-    return sorted(p for p in edition.rglob("*.html") if "_static" not in p.relative_to(edition).parts)
+    """The HTML pages of an edition: not the vendored files under _static, not redirect stubs."""
+    return sorted(
+        p for p in edition.rglob("*.html")
+        if "_static" not in p.relative_to(edition).parts and redirect_target(p) is None
+    )
 
 
 def css_urls(text: str) -> list[str]:

@@ -9,7 +9,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from sitehtml import ABSOLUTE, LANGS, ROOT, css_urls, pages, parse
+from sitehtml import ABSOLUTE, LANGS, ROOT, css_urls, pages, parse, redirect_target
 
 pytestmark = pytest.mark.site
 
@@ -28,6 +28,12 @@ def test_every_edition_has_the_same_pages(site):
     for lang in LANGS:
         for page in _sources(lang):
             assert (site / lang / f"{page}.html").is_file(), f"{lang}: {page}.md was not built"
+
+
+def test_edition_index_redirects_to_the_root_page(site):
+    for lang in LANGS:
+        target = redirect_target(site / lang / "index.html")
+        assert target == "preface.html" and (site / lang / target).is_file(), f"{lang}/index.html -> {target}"
 
 
 def test_pages_have_the_same_code_cells_in_every_edition(site):
@@ -141,7 +147,7 @@ def test_zh_hant_uses_the_glossary_terms(site):
     text = (site / "zh-Hant/preface.html").read_text(encoding="utf-8")
     assert "參數" in text and "引數" not in text
     assert "批次正規化" in text
-    assert not re.search("[参数归一化批量]", text), "Simplified characters left in zh-Hant"
+    assert not re.search("[参数归这变]", text), "Simplified characters left in zh-Hant"
 
 
 def test_root_index_offers_every_edition(site):
