@@ -54,6 +54,7 @@ def edition_config(root: Path, lang: str, static: Path) -> dict:
     _deep_update(
         config,
         {
+            "title": edition.title,
             "execute": {"cache": str(root / "_build" / "cache" / lang)},
             "repository": {"path_to_book": edition.path_to_book},
             "sphinx": {

@@ -30,17 +30,18 @@ class Edition:
     search_bar_text: str
     source: str  # the folder the pages come from, relative to the repository root
     path_to_book: str  # where the launch/download buttons find the page in the repository
+    title: str  # the site title in this language
 
 
 EDITIONS = {
-    "en": Edition("en", "English", "en", "en", "Search this course...", "book/en", "book/en"),
+    "en": Edition("en", "English", "en", "en", "Search this course...", "book/en", "book/en", "Batch Normalization"),
     "zh-Hans": Edition(
-        "zh-Hans", "简体中文", "zh_CN", "zh-Hans", "搜索本课程……", "book/zh-Hans", "book/zh-Hans"
+        "zh-Hans", "简体中文", "zh_CN", "zh-Hans", "搜索本课程……", "book/zh-Hans", "book/zh-Hans", "批量归一化"
     ),
     # Generated from zh-Hans: its pages exist in the repository only as their zh-Hans source,
     # so the launch buttons open that one (the notebook sets its language in the first cell).
     "zh-Hant": Edition(
-        "zh-Hant", "繁體中文", "zh_TW", "zh-Hant", "搜尋本課程……", "_build/src/zh-Hant", "book/zh-Hans"
+        "zh-Hant", "繁體中文", "zh_TW", "zh-Hant", "搜尋本課程……", "_build/src/zh-Hant", "book/zh-Hans", "批次正規化"
     ),
 }
 

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import posixpath
+import re
 from pathlib import Path
 
 from docutils import nodes
@@ -107,6 +108,25 @@ def _drop_thebe(app: Sphinx, pagename: str, templatename: str, context: dict, do
         context["css_files"] = [c for c in context["css_files"] if "sphinx-thebe" not in str(getattr(c, "filename", c))]
 
 
+# A line break between two CJK characters is not a space in Chinese; HTML would render it as one.
+_CJK = "\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+_CJK_BREAK = re.compile(f"(?<=[{_CJK}])[ \t]*\n[ \t]*(?=[{_CJK}])")
+_VERBATIM = (nodes.literal_block, nodes.literal, nodes.math, nodes.math_block, nodes.raw, nodes.comment)
+
+
+def _join_cjk_lines(app: Sphinx, doctree) -> None:
+    """In the Chinese editions, drop the line breaks of wrapped source lines between CJK characters."""
+    if not str(app.config.language or "").startswith("zh"):
+        return
+    for text in list(doctree.findall(nodes.Text)):
+        parent = text.parent
+        if parent is None or isinstance(parent, _VERBATIM) or "\n" not in text:
+            continue
+        joined = _CJK_BREAK.sub("", str(text))
+        if joined != str(text):
+            parent.replace(text, nodes.Text(joined))
+
+
 def _check_unknown(app: Sphinx, exception) -> None:
     unknown = sorted(getattr(app.env, "bncourse_unknown_exercises", set()))
     if unknown and exception is None:
@@ -127,6 +147,7 @@ def setup(app: Sphinx) -> dict:
     app.connect("html-page-context", _add_switcher)
     app.connect("html-page-context", _drop_thebe)
     app.connect("env-purge-doc", _purge)
+    app.connect("doctree-read", _join_cjk_lines)
     app.connect("build-finished", _check_unknown)
     app.add_css_file("bncourse.css")
     app.add_js_file("bncourse.js", priority=200)  # before require.js and the widget manager
