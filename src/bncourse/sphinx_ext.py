@@ -115,15 +115,28 @@ _VERBATIM = (nodes.literal_block, nodes.literal, nodes.math, nodes.math_block, n
 
 
 def _join_cjk_lines(app: Sphinx, doctree) -> None:
-    """In the Chinese editions, drop the line breaks of wrapped source lines between CJK characters."""
+    """In the Chinese editions, drop the line breaks of wrapped source lines between CJK characters.
+
+    A break is either inside a text node or a text node of its own (MyST's soft breaks), so the
+    characters on each side are looked up in the neighbouring nodes too.
+    """
     if not str(app.config.language or "").startswith("zh"):
         return
+    cjk = re.compile(f"[{_CJK}]")
     for text in list(doctree.findall(nodes.Text)):
         parent = text.parent
         if parent is None or isinstance(parent, _VERBATIM) or "\n" not in text:
             continue
-        joined = _CJK_BREAK.sub("", str(text))
-        if joined != str(text):
+        value = str(text)
+        if not value.strip():  # a soft break of its own
+            index = parent.index(text)
+            before = parent[index - 1].astext()[-1:] if index > 0 else ""
+            after = parent[index + 1].astext()[:1] if index + 1 < len(parent) else ""
+            if before and after and cjk.match(before) and cjk.match(after):
+                parent.remove(text)
+            continue
+        joined = _CJK_BREAK.sub("", value)
+        if joined != value:
             parent.replace(text, nodes.Text(joined))
 
 

@@ -69,3 +69,24 @@ def test_exercise_urls():
     assert urls["binder"] == (
         "https://mybinder.org/v2/gh/bnbook-course/batchnorm-book/main?labpath=exercises/bn-forward/bn-forward.ipynb"
     )
+
+
+def test_chinese_line_breaks_are_joined_but_not_english_ones():
+    from docutils import nodes
+    from types import SimpleNamespace
+
+    from bncourse.sphinx_ext import _join_cjk_lines
+
+    para = nodes.paragraph()
+    para += [nodes.Text("第一行，"), nodes.Text("\n"), nodes.Text("第二行 and\nEnglish\n中文\n继续"),
+             nodes.literal("代码\n代码", "代码\n代码")]
+    doc = nodes.document(None, None)
+    doc += para
+    _join_cjk_lines(SimpleNamespace(config=SimpleNamespace(language="zh_CN")), doc)
+    assert para.astext() == "第一行，第二行 and\nEnglish\n中文继续代码\n代码"
+    english = nodes.paragraph()
+    english += nodes.Text("中文\n中文")
+    doc2 = nodes.document(None, None)
+    doc2 += english
+    _join_cjk_lines(SimpleNamespace(config=SimpleNamespace(language="en")), doc2)
+    assert english.astext() == "中文\n中文"
