@@ -18,7 +18,6 @@ Each edition runs in its own Python process, with ``BNBOOK_LANG`` set for its ke
 from __future__ import annotations
 
 import argparse
-import copy
 import html
 import json
 import os
@@ -34,7 +33,9 @@ from bncourse.editions import EDITIONS, generate_zh_hant
 from bncourse.vendor import IPYWIDGETS_JS, MATHJAX_PATH, vendor
 
 FAVICON = Path(__file__).with_name("static") / "favicon.svg"
-ROOT = Path(__file__).resolve().parents[2] if (Path(__file__).resolve().parents[2] / "_config.yml").is_file() else Path.cwd()
+# The repository root: the current folder when it holds _config.yml (make book), else the
+# checkout this file lives in (src/bncourse/build.py).
+ROOT = Path.cwd() if (Path.cwd() / "_config.yml").is_file() else Path(__file__).resolve().parents[2]
 
 
 def _deep_update(base: dict, extra: dict) -> dict:
@@ -50,7 +51,6 @@ def edition_config(root: Path, lang: str, static: Path) -> dict:
     """The root ``_config.yml`` with this edition's values filled in (absolute paths)."""
     edition = EDITIONS[lang]
     config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
-    config = copy.deepcopy(config)
     _deep_update(
         config,
         {
