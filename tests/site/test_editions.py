@@ -1,0 +1,92 @@
+"""Generating zh-Hant: glossary terms, prose converted, code kept (no built site needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bnbook.i18n import glossary
+from bnbook.i18n.convert import to_traditional
+from bncourse.editions import convert_page
+from bncourse.sphinx_ext import exercise_urls, switcher_links
+
+
+@pytest.mark.parametrize("term", glossary(), ids=lambda e: e["en"])
+def test_each_glossary_term_converts_to_its_traditional_entry(term):
+    assert to_traditional(term["zh-Hans"]) == term["zh-Hant"]
+
+
+def test_terms_inside_sentences_follow_the_glossary():
+    assert to_traditional("这个参数的方差") == "這個參數的變異數"
+    assert "引數" not in to_traditional("学习率是一个超参数")
+
+
+PAGE = '''---
+kernelspec:
+  name: python3
+---
+
+```{code-cell} ipython3
+:tags: [remove-cell]
+from bnbook.i18n import set_language
+set_language("zh-Hans")
+```
+
+# 批量归一化的参数
+
+````{code-cell} ipython3
+text = "set_language(\\"zh-Hans\\")"  # 参数 in a comment stays
+```python
+nested fence
+```
+````
+
+正文里的参数和方差。
+'''
+
+
+def test_convert_page_converts_prose_and_keeps_code():
+    out = convert_page(PAGE)
+    assert "# 批次正規化的參數" in out
+    assert "正文裡的參數和變異數。" in out
+    assert 'set_language("zh-Hant")' in out
+    # later code cells are byte for byte the same, nested fences included
+    start = PAGE.index("````{code-cell}")
+    end = PAGE.index("````\n", start + 4) + 5
+    assert PAGE[start:end] in out
+    assert out.startswith("---\nkernelspec:\n  name: python3\n---\n")
+
+
+def test_switcher_links_are_relative_to_the_page_folder():
+    links = dict((lang, href) for lang, _, href in switcher_links("preface", "en"))
+    assert links == {"en": None, "zh-Hans": "../zh-Hans/preface.html", "zh-Hant": "../zh-Hant/preface.html"}
+    deep = dict((lang, href) for lang, _, href in switcher_links("part/page", "zh-Hant"))
+    assert deep["en"] == "../../en/part/page.html" and deep["zh-Hant"] is None
+
+
+def test_exercise_urls():
+    urls = exercise_urls("bn-forward")
+    assert urls["notebook"] == "https://github.com/bnbook-course/batchnorm-book/blob/main/exercises/bn-forward/bn-forward.ipynb"
+    assert urls["binder"] == (
+        "https://mybinder.org/v2/gh/bnbook-course/batchnorm-book/main?labpath=exercises/bn-forward/bn-forward.ipynb"
+    )
+
+
+def test_chinese_line_breaks_are_joined_but_not_english_ones():
+    from docutils import nodes
+    from types import SimpleNamespace
+
+    from bncourse.sphinx_ext import _join_cjk_lines
+
+    para = nodes.paragraph()
+    para += [nodes.Text("第一行，"), nodes.Text("\n"), nodes.Text("第二行 and\nEnglish\n中文\n继续"),
+             nodes.literal("代码\n代码", "代码\n代码")]
+    doc = nodes.document(None, None)
+    doc += para
+    _join_cjk_lines(SimpleNamespace(config=SimpleNamespace(language="zh_CN")), doc)
+    assert para.astext() == "第一行，第二行 and\nEnglish\n中文继续代码\n代码"
+    english = nodes.paragraph()
+    english += nodes.Text("中文\n中文")
+    doc2 = nodes.document(None, None)
+    doc2 += english
+    _join_cjk_lines(SimpleNamespace(config=SimpleNamespace(language="en")), doc2)
+    assert english.astext() == "中文\n中文"
