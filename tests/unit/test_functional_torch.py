@@ -6,7 +6,6 @@ normalization is exactly zero, so such a test would pass for many wrong backward
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from bnbook import functional as F

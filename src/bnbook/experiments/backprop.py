@@ -15,13 +15,13 @@ not care about the scale of the weights that feed BN. Everything is NumPy, float
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from bnbook import functional as F
 from bnbook import layers as L
+from bnbook.gradcheck import numerical_gradient, relative_error  # noqa: F401 - the chapter uses them as B.*
 
 __all__ = [
     "NODES",
@@ -134,30 +134,6 @@ def normalization_jacobian(x: np.ndarray, eps: float = 1e-5) -> np.ndarray:
     _, cache = F.batch_norm_forward(x.reshape(n, 1), np.ones(1), np.zeros(1), eps)
     rows = [F.batch_norm_backward(np.eye(n)[i].reshape(n, 1), cache)[0].reshape(n) for i in range(n)]
     return np.stack(rows)
-
-
-def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-6) -> np.ndarray:
-    """Central finite differences of a scalar function: ``(f(x + h e_k) - f(x - h e_k)) / 2h``.
-
-    ``x`` is changed in place during the sweep and restored after each entry.
-    """
-    grad = np.zeros_like(x, dtype=np.float64)
-    flat, gflat = x.reshape(-1), grad.reshape(-1)
-    for k in range(flat.size):
-        old = flat[k]
-        flat[k] = old + h
-        f_plus = f(x)
-        flat[k] = old - h
-        f_minus = f(x)
-        flat[k] = old
-        gflat[k] = (f_plus - f_minus) / (2 * h)
-    return grad
-
-
-def relative_error(a: np.ndarray, b: np.ndarray) -> float:
-    """``max|a - b| / max(max|a|, max|b|)``; 0 when both are 0."""
-    scale = max(np.max(np.abs(a)), np.max(np.abs(b)))
-    return 0.0 if scale == 0 else float(np.max(np.abs(a - b)) / scale)
 
 
 @dataclass(frozen=True)
