@@ -10,13 +10,6 @@ from bnbook.i18n import set_language, t
 from bnbook.widgets import backprop as WB
 
 
-@pytest.fixture(autouse=True)
-def english():
-    set_language("en")
-    yield
-    set_language("en")
-
-
 def _package(seed, upstream):
     x, gamma, beta, dy = WB.tiny_batch(seed, upstream)
     y, cache = F.batch_norm_forward(x, gamma, beta)

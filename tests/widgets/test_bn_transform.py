@@ -4,16 +4,8 @@ import numpy as np
 import pytest
 
 from bnbook import functional as F
-from bnbook.i18n import get_language, set_language, t
+from bnbook.i18n import set_language, t
 from bnbook.widgets import bn_transform as M
-
-
-@pytest.fixture(autouse=True)
-def english():
-    before = get_language()
-    set_language("en")
-    yield
-    set_language(before)
 
 
 def reference(x, gamma, beta, eps):

@@ -4,16 +4,8 @@ import numpy as np
 import pytest
 
 from bnbook.experiments import gamma_beta as E
-from bnbook.i18n import get_language, set_language, t
+from bnbook.i18n import set_language, t
 from bnbook.widgets import gamma_beta as M
-
-
-@pytest.fixture(autouse=True)
-def english():
-    before = get_language()
-    set_language("en")
-    yield
-    set_language(before)
 
 
 def test_initial_state_is_the_standardized_layer():

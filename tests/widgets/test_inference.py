@@ -3,18 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from bnbook.experiments import inference as I
 from bnbook.i18n import set_language
 from bnbook.widgets import inference as WI
-
-
-@pytest.fixture(autouse=True)
-def english():
-    set_language("en")
-    yield
-    set_language("en")
 
 
 def test_running_stats_widget_controls():

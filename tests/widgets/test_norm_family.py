@@ -3,19 +3,11 @@
 import io
 
 import numpy as np
-import pytest
 from matplotlib.figure import Figure
 
 from bnbook import functional as F
 from bnbook.i18n import set_language
 from bnbook.widgets import norm_family as NW
-
-
-@pytest.fixture(autouse=True)
-def english():
-    set_language("en")
-    yield
-    set_language("en")
 
 
 def test_every_control_changes_the_state_consistently_with_functional():

@@ -8,13 +8,6 @@ from bnbook.i18n import set_language, t
 from bnbook.widgets.practice import batch_stats_theory, batch_statistics_widget, benchmark_cases
 
 
-@pytest.fixture(autouse=True)
-def english():
-    set_language("en")
-    yield
-    set_language("en")
-
-
 def test_every_batch_size_matches_the_sampled_batches_and_the_theory():
     box = batch_statistics_widget(n_batches=2000)
     pop = widget_population()

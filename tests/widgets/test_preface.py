@@ -8,13 +8,6 @@ from bnbook.i18n import set_language, t
 from bnbook.widgets.preface import batch_preview, benchmark_cases, normalize_feature
 
 
-@pytest.fixture(autouse=True)
-def english():
-    set_language("en")
-    yield
-    set_language("en")
-
-
 def test_normalize_feature_matches_functional():
     out = normalize_feature(shift=-2.5, scale=7.0, n=32, seed=3)
     y, _ = batch_norm_forward(out["x"][:, None], np.ones(1), np.zeros(1))

@@ -3,19 +3,11 @@
 import io
 
 import numpy as np
-import pytest
 from matplotlib.figure import Figure
 
 from bnbook.experiments import review as R
 from bnbook.i18n import set_language
 from bnbook.widgets import review as RW
-
-
-@pytest.fixture(autouse=True)
-def english():
-    set_language("en")
-    yield
-    set_language("en")
 
 
 def test_smooth_is_a_trailing_mean_capped_at_the_top():

@@ -8,13 +8,6 @@ from bnbook.i18n import set_language
 from bnbook.widgets.why_bn_works import benchmark_cases, gradient_landscape_widget
 
 
-@pytest.fixture(autouse=True)
-def english():
-    set_language("en")
-    yield
-    set_language("en")
-
-
 def test_each_step_shows_the_recorded_probes():
     box = gradient_landscape_widget()
     plain, bn = cached_probes(None, 0.1, 2), cached_probes("bn", 0.1, 2)
