@@ -18,6 +18,7 @@ Each edition runs in its own Python process, with ``BNBOOK_LANG`` set for its ke
 from __future__ import annotations
 
 import argparse
+import hashlib
 import html
 import json
 import os
@@ -76,6 +77,51 @@ def edition_config(root: Path, lang: str, static: Path) -> dict:
     return config
 
 
+# Pages whose output is generated from data files rather than from their own code: the
+# jupyter-cache keys a page on its code only, so such a page is dropped from the cache (and
+# re-read by Sphinx) when its data changes. Paths are relative to the repository root.
+DATA_PAGES = {
+    "glossary": ["src/bnbook/i18n/glossary", "src/bnbook/i18n/strings/site.toml"],
+}
+
+
+def _data_digest(root: Path, paths: list[str]) -> str:
+    digest = hashlib.sha256()
+    for rel in paths:
+        target = root / rel
+        files = sorted(target.rglob("*")) if target.is_dir() else [target]
+        for path in files:
+            if path.is_file():
+                digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def refresh_data_pages(root: Path, lang: str, source: Path) -> list[str]:
+    """Drop the cached execution of data-generated pages whose data changed; return their names."""
+    cache_dir = root / "_build" / "cache" / lang
+    refreshed = []
+    for page, paths in DATA_PAGES.items():
+        path = source / f"{page}.md"
+        if not path.is_file():
+            continue
+        digest = _data_digest(root, paths)
+        stamp = cache_dir / f".{page}.data-sha256"
+        if stamp.is_file() and stamp.read_text() == digest:
+            continue
+        if cache_dir.is_dir():
+            from jupyter_cache import get_cache
+
+            cache = get_cache(str(cache_dir))
+            for record in cache.list_cache_records():
+                if Path(record.uri).resolve() == path.resolve():
+                    cache.remove_cache(record.pk)
+        os.utime(path)  # newer than Sphinx's environment: the page is read (and executed) again
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        stamp.write_text(digest)
+        refreshed.append(page)
+    return refreshed
+
+
 def build_edition(root: Path, lang: str, static: Path) -> int:
     """One Sphinx build of one edition, in this process; 0 on success.
 
@@ -104,6 +150,9 @@ def build_edition(root: Path, lang: str, static: Path) -> int:
         + yaml.safe_dump(edition_config(root, lang, static), allow_unicode=True, sort_keys=False),
         encoding="utf-8",
     )
+    refreshed = refresh_data_pages(root, lang, source)
+    if refreshed:
+        print(f"{lang}: data changed for {', '.join(refreshed)}: executed again", flush=True)
     try:
         result = _build(root, lang, source, config_path)
     finally:

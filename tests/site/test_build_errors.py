@@ -93,3 +93,28 @@ def test_output_on_stderr_fails_the_build(tmp_path):
     proc = _build(_book(tmp_path, page))
     assert proc.returncode != 0
     assert "start.md" in proc.stdout + proc.stderr
+
+
+def test_glossary_page_follows_the_glossary_file(tmp_path):
+    """jupyter-cache keys a page on its code; the glossary page must still show a new term."""
+    root = _book(tmp_path, "# Start\n")
+    shutil.copytree(ROOT / "src", root / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    shutil.copy2(ROOT / "book/en/glossary.md", root / "book/en/glossary.md")
+    (root / "book/en/_toc.yml").write_text("format: jb-book\nroot: start\nchapters:\n- file: glossary\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(root / "src")}
+
+    def build():
+        proc = subprocess.run([sys.executable, "-m", "bncourse.build", "--root", str(root), "--lang", "en"],
+                              env=env, capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        return (root / "_build/html/en/glossary.html").read_text(encoding="utf-8"), proc.stdout
+
+    html, _ = build()
+    assert "zz test term" not in html
+    extra = root / "src/bnbook/i18n/glossary/zz_test.toml"
+    extra.write_text('[[term]]\nen = "zz test term"\nzh-Hans = "测试用语"\nzh-Hant = "測試用語"\n', encoding="utf-8")
+    html, out = build()
+    assert "<td><p>zz test term</p></td>" in html and "測試用語" in html
+    assert "glossary.md: Executing notebook" in out
+    _, out = build()  # nothing changed: nothing executes
+    assert "Executing notebook" not in out

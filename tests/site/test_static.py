@@ -160,3 +160,14 @@ def test_root_index_offers_every_edition(site):
         assert match, f"index.html has no link to {lang}"
         assert (site / match.group(1)).is_file()
     assert "navigator.languages" in text
+
+
+def test_glossary_page_lists_every_term_in_three_scripts(site):
+    from bnbook.i18n import glossary
+
+    for lang in LANGS:
+        text = (site / lang / "glossary.html").read_text(encoding="utf-8")
+        assert "<table" in text, f"{lang}: the glossary is not rendered as a table"
+        for term in glossary():
+            row = f"<td><p>{term['en']}</p></td>\n<td><p>{term['zh-Hans']}</p></td>\n<td><p>{term['zh-Hant']}</p></td>"
+            assert row in text, f"{lang}: glossary row for {term['en']!r} missing"
