@@ -122,6 +122,26 @@ def refresh_data_pages(root: Path, lang: str, source: Path) -> list[str]:
     return refreshed
 
 
+KERNEL_STARTUP = """\
+# Written by bncourse.build: runs at the start of every kernel that executes a page.
+# NumPy 2 writes a scalar as np.float64(0.98); myst-nb's {glue:text} formats that text
+# as a number and fails, so the pages' kernels print NumPy scalars as plain numbers.
+import numpy
+
+numpy.set_printoptions(legacy="1.25")
+"""
+
+
+def kernel_ipython_dir(root: Path) -> Path:
+    """An IPython folder for the build's kernels, with the startup file above."""
+    ipython_dir = root / "_build" / "ipython"
+    startup = ipython_dir / "profile_default" / "startup" / "00-bnbook.py"
+    startup.parent.mkdir(parents=True, exist_ok=True)
+    if not startup.is_file() or startup.read_text(encoding="utf-8") != KERNEL_STARTUP:
+        startup.write_text(KERNEL_STARTUP, encoding="utf-8")
+    return ipython_dir
+
+
 def build_edition(root: Path, lang: str, static: Path) -> int:
     """One Sphinx build of one edition, in this process; 0 on success.
 
@@ -254,7 +274,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"=== building the {lang} edition ===", flush=True)
         rc = subprocess.call(
             [sys.executable, "-m", "bncourse.build", "--root", str(root), "--edition-process", lang],
-            env={**os.environ, "BNBOOK_LANG": lang, "PYTHONWARNINGS": os.environ.get("PYTHONWARNINGS", "")},
+            env={**os.environ, "BNBOOK_LANG": lang, "PYTHONWARNINGS": os.environ.get("PYTHONWARNINGS", ""),
+                 "IPYTHONDIR": str(kernel_ipython_dir(root))},
         )
         timings[lang] = round(time.perf_counter() - start, 1)
         if rc != 0:
