@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 
-.PHONY: book test install install-test unit clean
+.PHONY: book test install install-test unit clean release autograde feedback grades
 
 # The virtual environment is rebuilt when the requirements change.
 $(VENV)/.installed: requirements.txt pyproject.toml
@@ -34,3 +34,18 @@ unit: install-test
 
 clean:
 	rm -rf _build
+
+# Exercises (nbgrader): see README.md, "For instructors".
+#   make release [ASSIGNMENT=bn-forward]                solutions/ -> exercises/ (all if none named)
+#   make autograde ASSIGNMENT=bn-forward SUBMISSIONS=dir  collect dir/<student_id>/*.ipynb, grade in
+#                                                       parallel (sandboxed), feedback, grading/<a>/grades.csv
+#   make feedback ASSIGNMENT=...   /   make grades ASSIGNMENT=...
+GRADE := PATH="$(abspath $(BIN)):$$PATH" LANG=C.UTF-8 $(PY) -m bncourse.grading
+release: install
+	$(GRADE) release $(ASSIGNMENT)
+autograde: install
+	$(GRADE) autograde $(ASSIGNMENT) $(if $(SUBMISSIONS),--submissions $(SUBMISSIONS))
+feedback: install
+	$(GRADE) feedback $(ASSIGNMENT)
+grades: install
+	$(GRADE) grades $(ASSIGNMENT)

@@ -1,0 +1,58 @@
+"""The hidden-check cases, one module per assignment (``feature-scaling`` -> ``feature_scaling``).
+
+Each module defines ``CASES = {"case_name": Case(...)}``:
+
+- ``make_inputs(rng) -> tuple`` draws fresh inputs (arrays, floats, ints, strings) from a
+  ``numpy.random.Generator``; shapes are drawn too, so a hard-coded answer fails. Runs in the child.
+- ``reference(*inputs) -> tuple of arrays`` computes the expected outputs with ``bnbook``. Runs in
+  the child only.
+- ``call(student_fn, *inputs) -> tuple`` adapts the student's callable (a function or a class) to
+  the outputs. Runs in the student's kernel, so it must not use ``bnbook``: it only calls the student.
+- ``outputs``: names of the outputs, for messages. ``rtol``/``atol``: the tolerance of floating
+  outputs (other dtypes must be equal). ``draws``: how many random draws must all pass.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+
+def _call_plain(fn: Callable[..., Any], *inputs: Any) -> Any:
+    return fn(*inputs)
+
+
+@dataclass(frozen=True)
+class Case:
+    make_inputs: Callable[..., tuple]
+    reference: Callable[..., tuple]
+    call: Callable[..., Any] = _call_plain
+    outputs: tuple[str, ...] = field(default_factory=tuple)
+    rtol: float = 1e-6
+    atol: float = 1e-8
+    draws: int = 3
+
+    def output_name(self, i: int) -> str:
+        return self.outputs[i] if i < len(self.outputs) else f"output {i + 1}"
+
+
+def module_name(assignment: str) -> str:
+    return f"{__name__}.{assignment.replace('-', '_')}"
+
+
+def load_cases(assignment: str) -> dict[str, Case]:
+    """The ``CASES`` of an assignment; ``KeyError`` with the known names when it has none."""
+    try:
+        module = importlib.import_module(module_name(assignment))
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name(assignment):
+            raise
+        raise KeyError(f"no grading cases for assignment {assignment!r}") from None
+    return module.CASES
+
+
+def load_case(assignment: str, case: str) -> Case:
+    cases = load_cases(assignment)
+    if case not in cases:
+        raise KeyError(f"assignment {assignment!r} has no case {case!r}; it has {sorted(cases)}")
+    return cases[case]
