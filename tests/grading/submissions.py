@@ -71,17 +71,33 @@ def assignments() -> list[str]:
                   if p.is_dir() and not p.name.startswith(("_", ".")) and (p / f"{p.name}.ipynb").exists())
 
 
-def partial_points(assignment: str, solved: set[str]) -> float:
-    """Points of the test cells whose hidden check targets a name defined in a solved cell."""
+# a top-level def, class or assignment: what a solution cell gives the test cells
+_DEFINES = re.compile(r"^(?:def|class)\s+(\w+)|^(\w+)\s*=", flags=re.M)
+
+
+def credited_tests(assignment: str, solved: set[str]) -> set[str]:
+    """grade_ids of the test cells whose hidden checks target only names defined in ``solved`` cells."""
     defined = set()
     for c in source_nb(assignment).cells:
         if c.metadata.get("nbgrader", {}).get("grade_id") in solved:
-            defined |= set(re.findall(r"^(?:def|class)\s+(\w+)", c.source, flags=re.M))
-    total = 0.0
+            defined |= {a or b for a, b in _DEFINES.findall(c.source)}
+    credited = set()
     for c in source_nb(assignment).cells:
         meta = c.metadata.get("nbgrader", {})
         if meta.get("grade"):
             targets = re.findall(r"verify\([^,]+,[^,]+,\s*(\w+)", c.source)
             if targets and all(t in defined for t in targets):
-                total += meta["points"]
-    return total
+                credited.add(meta["grade_id"])
+    return credited
+
+
+def partial_points(assignment: str, solved: set[str]) -> float:
+    """Points of the test cells whose hidden check targets a name defined in a solved cell."""
+    points = graded_parts(assignment)
+    return float(sum(points[gid] for gid in credited_tests(assignment, solved)))
+
+
+def first_code_cell_id(assignment: str) -> str:
+    """grade_id of the release's first locked code cell (the imports), to insert cells after it."""
+    return next(c.metadata["nbgrader"]["grade_id"] for c in release_nb(assignment).cells
+                if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("locked"))

@@ -82,7 +82,7 @@ def test_source_notebook_metadata(assignment):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("assignment", ["feature-scaling"])
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_nbgrader_validate_passes_correct_and_names_failures_of_blank(tmp_path, assignment):
     from nbgrader.validator import Validator
 
