@@ -1,0 +1,158 @@
+"""Hidden checks of the ``norm-variants`` assignment (reference: ``bnbook.functional``).
+
+Parts 1-4 compare the student's normalizations with ``normalize_over_axes`` and the three named
+wrappers on fresh shapes, axes, scales and ``eps``. Part 5 looks up the student's dict ``choices``
+for every scenario, in a fresh random order, and compares with the answers the course teaches
+(chapter 9, "Where each one is used").
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from . import Case
+
+
+def _x(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """Values with a scale and an offset that differ along axis 1 (channels), so normalizing over
+    the wrong axes, or with the variance of the wrong slice, is far off."""
+    c = shape[1]
+    bshape = (1, c) + (1,) * (len(shape) - 2)
+    scale = 10.0 ** rng.uniform(-1.5, 1.5, size=c)
+    shift = rng.uniform(-20, 20, size=c)
+    return rng.normal(size=shape) * scale.reshape(bshape) + shift.reshape(bshape)
+
+
+def _eps(rng: np.random.Generator) -> float:
+    """Large enough that eps outside the square root, or a hard-coded 1e-5, is off by far more
+    than the tolerance (the smallest variances are about 1e-3)."""
+    return float(10.0 ** rng.uniform(-4, -1))
+
+
+def _params(rng: np.random.Generator, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    return rng.normal(1.0, 0.5, size=shape), rng.normal(0.0, 1.0, size=shape)
+
+
+# Part 1: normalize(x, axes, eps) -> x_hat, over any axes of an array of 2 to 4 dimensions.
+def _normalize_inputs(rng):
+    ndim = int(rng.integers(2, 5))
+    shape = tuple(int(n) for n in rng.integers(2, 6, size=ndim))
+    while True:  # any non-empty set of axes, in any order; rarely a leading block such as (0, 1),
+        # where statistics without keepdims happen to broadcast right
+        axes = rng.permutation(ndim)[: int(rng.integers(1, ndim + 1))]
+        if sorted(axes) != list(range(len(axes))) or rng.random() < 0.2:
+            break
+    return _x(rng, shape), axes.astype(np.int64), _eps(rng)
+
+
+def _normalize_call(fn, x, axes, eps):
+    return fn(x, tuple(int(a) for a in axes), eps)  # axes travel as an array; students get a tuple
+
+
+def _normalize_reference(x, axes, eps):
+    from bnbook.functional import normalize_over_axes
+
+    x_hat, _ = normalize_over_axes(x, tuple(sorted(int(a) for a in axes)), eps=eps)
+    return (x_hat,)
+
+
+# Part 2: layer_norm(x, gamma, beta, eps) -> y; x of 2 to 4 dimensions, gamma/beta of x.shape[1:].
+def _layer_inputs(rng):
+    ndim = int(rng.choice([2, 3, 4], p=[0.2, 0.4, 0.4]))  # mostly >= 3: "last axis only" must fail
+    shape = (int(rng.integers(2, 6)),) + tuple(int(n) for n in rng.integers(2, 6, size=ndim - 1))
+    return (_x(rng, shape), *_params(rng, shape[1:]), _eps(rng))
+
+
+def _layer_reference(x, gamma, beta, eps):
+    from bnbook.functional import layer_norm_forward
+
+    y, _ = layer_norm_forward(x, gamma, beta, eps=eps)
+    return (y,)
+
+
+# Part 3: instance_norm(x, gamma, beta, eps) -> y; x (N, C, H, W), gamma/beta (C,).
+def _instance_inputs(rng):
+    # N >= 2 and C >= 2, so batch norm's and layer norm's axes give other answers
+    shape = (int(rng.integers(2, 6)), int(rng.integers(2, 6)), int(rng.integers(2, 7)), int(rng.integers(2, 7)))
+    return (_x(rng, shape), *_params(rng, (shape[1],)), _eps(rng))
+
+
+def _instance_reference(x, gamma, beta, eps):
+    from bnbook.functional import instance_norm_forward
+
+    y, _ = instance_norm_forward(x, gamma, beta, eps=eps)
+    return (y,)
+
+
+# Part 4: group_norm(x, num_groups, gamma, beta, eps) -> y; x (N, C, H, W), gamma/beta (C,).
+def _group_inputs(rng):
+    # 2 to 4 groups of 2 to 4 channels: never G = 1 (layer norm) nor G = C (instance norm), and
+    # groups of consecutive channels differ from groups of every G-th channel
+    groups, per_group = int(rng.integers(2, 5)), int(rng.integers(2, 5))
+    shape = (int(rng.integers(1, 5)), groups * per_group, int(rng.integers(1, 6)), int(rng.integers(1, 6)))
+    return (_x(rng, shape), groups, *_params(rng, (shape[1],)), _eps(rng))
+
+
+def _group_call(fn, x, num_groups, gamma, beta, eps):
+    return fn(x, int(num_groups), gamma, beta, eps)
+
+
+def _group_reference(x, num_groups, gamma, beta, eps):
+    from bnbook.functional import group_norm_forward
+
+    y, _ = group_norm_forward(x, int(num_groups), gamma, beta, eps=eps)
+    return (y,)
+
+
+# Part 5: the dict ``choices``: scenario key -> "batch", "layer", "instance" or "group".
+WORDS = ("batch", "layer", "instance", "group")
+ANSWERS = {
+    "transformer_lm": "layer",           # per token, no batch statistics (Vaswani et al., 2017)
+    "rnn_variable_length": "layer",      # per example at every step; BN needs per-step statistics
+    "online_batch_1": "layer",           # a batch of one has no batch statistics; no channels to group
+    "style_transfer": "instance",        # removes each image's own contrast (Ulyanov et al., 2016)
+    "detection_2_per_gpu": "group",      # few images per device (Wu & He, 2018)
+    "video_2_clips_per_gpu": "group",    # same, for video
+    "imagenet_cnn_batch_256": "batch",   # the default for CNNs with reasonable batches
+    "fold_into_conv": "batch",           # fixed statistics at inference: an affine map to fold
+}
+
+
+def _choices_inputs(rng):
+    """Every scenario, in a fresh order: a student's grade never depends on which were drawn."""
+    return (rng.permutation(np.array(sorted(ANSWERS))),)
+
+
+def _choices_call(choices, keys):
+    if not isinstance(choices, Mapping):
+        raise TypeError(f"pass the dict `choices` itself (scenario -> answer), got {type(choices).__name__}")
+    answers = []
+    for key in (str(k) for k in keys):
+        if key not in choices:
+            raise ValueError(f"choices has no answer for the scenario {key!r}: keep every key of the template")
+        value = choices[key]
+        word = value.strip().lower() if isinstance(value, str) else value
+        if word not in WORDS:
+            raise ValueError(f"choices[{key!r}] is {value!r}; answer with one of "
+                             + ", ".join(repr(w) for w in WORDS))
+        answers.append(word)
+    return np.array(answers)
+
+
+def _choices_reference(keys):
+    return (np.array([ANSWERS[str(k)] for k in keys]),)
+
+
+CASES = {
+    "normalize": Case(make_inputs=_normalize_inputs, reference=_normalize_reference, call=_normalize_call,
+                      outputs=("x_hat",), rtol=1e-6, atol=1e-8, draws=8),
+    "layer_norm": Case(make_inputs=_layer_inputs, reference=_layer_reference,
+                       outputs=("y",), rtol=1e-6, atol=1e-8, draws=8),
+    "instance_norm": Case(make_inputs=_instance_inputs, reference=_instance_reference,
+                          outputs=("y",), rtol=1e-6, atol=1e-8, draws=5),
+    "group_norm": Case(make_inputs=_group_inputs, reference=_group_reference, call=_group_call,
+                       outputs=("y",), rtol=1e-6, atol=1e-8, draws=5),
+    "choices": Case(make_inputs=_choices_inputs, reference=_choices_reference, call=_choices_call,
+                    outputs=("answers",), draws=2),
+}
