@@ -64,6 +64,19 @@ class Visit:
         self.context.close()
 
 
+def _wait_for_count(page, selector: str, n: int, what: str, timeout_ms: int = 60000) -> None:
+    """Wait until ``selector`` matches at least ``n`` elements; on time-out say how many did."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(
+            "([sel, n]) => document.querySelectorAll(sel).length >= n", arg=[selector, n], timeout=timeout_ms
+        )
+    except PlaywrightTimeout:
+        got = page.evaluate("sel => document.querySelectorAll(sel).length", selector)
+        pytest.fail(f"{what}: {got} of {n} after {timeout_ms / 1000:.0f} s ({selector})")
+
+
 def _check_page(visit: Visit, url: str, label: str) -> dict:
     page = visit.page
     page.goto(url, wait_until="load")
@@ -75,17 +88,12 @@ def _check_page(visit: Visit, url: str, label: str) -> dict:
     )
     if found["math"]:
         # MathJax replaces each formula's TeX by an <mjx-container>.
-        page.wait_for_function(
-            "n => document.querySelectorAll('mjx-container').length >= n", arg=found["math"], timeout=20000
-        )
+        _wait_for_count(page, "mjx-container", found["math"], f"{label}: typeset formulas")
         assert not page.locator("mjx-merror").count(), f"{label}: MathJax reports an error"
     if found["widgets"]:
         # The HTML manager replaces each widget view script by the rendered widget; the saved
         # figure is an <img> holding the PNG of the widget state.
-        page.wait_for_function(
-            "n => document.querySelectorAll('.jupyter-widgets img, .widget-image').length >= n",
-            arg=found["widgets"], timeout=20000,
-        )
+        _wait_for_count(page, ".jupyter-widgets img, .widget-image", found["widgets"], f"{label}: rendered widgets")
         ok = page.evaluate(
             "() => Array.from(document.querySelectorAll('.jupyter-widgets img, img.widget-image'))"
             ".every(img => img.complete && img.naturalWidth > 0)"
