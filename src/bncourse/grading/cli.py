@@ -10,9 +10,9 @@ grades A                          (re)write grading/A/grades.csv from the gradeb
 
 How the parallel autograde keeps one consistent SQLite gradebook: each worker process grades one
 student in a private copy of the course (its own copy of the gradebook, with nbgrader's own
-``Autograde`` and ``GenerateFeedback``); then the parent, alone, records the executed notebooks in
-the course gradebook with nbgrader's ``Autograde`` minus the execution step. Only one process ever
-writes the course gradebook.
+``Autograde`` and ``GenerateFeedback``); meanwhile the parent, alone, records the finished students'
+executed notebooks in the course gradebook, a batch at a time, with nbgrader's ``Autograde`` minus
+the execution step. Only one process ever writes the course gradebook.
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 import traceback
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -196,31 +196,43 @@ def grade_one(root_s: str, assignment: str, sid: str, sandbox: bool = True) -> d
 
 # ----------------------------------------------------------------------------- the class
 def record(root: Path, assignment: str, students: list[str]) -> dict[str, str]:
-    """Record the executed notebooks in the course gradebook (nbgrader's Autograde, no execution).
+    """Record executed notebooks in the course gradebook (nbgrader's Autograde, no execution).
 
-    In this process only; returns ``{student: problem}`` for any that fail."""
+    The students' notebooks are moved from ``grading/<a>/executed/`` into a batch folder that holds
+    only them, recorded with one Autograde run, and moved back. In this process only (the one
+    writer of the gradebook); returns ``{student: problem}`` for any that fail."""
     from nbgrader.converters import Autograde
-    from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, DeduplicateIds,
-                                        LimitOutput, OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
+    from nbgrader.preprocessors import AssignLatePenalties, CheckCellMetadata, LimitOutput, SaveAutoGrades
 
-    cfg = nbgrader_config(
-        root, CourseDirectory__submitted_directory=os.path.join(GRADING, assignment, "executed"),
-        Autograde__sanitize_preprocessors=[DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata],
-        Autograde__autograde_preprocessors=[LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata],
-    )
     if not students:
         return {}
-    try:  # everyone at once (executed/ holds only this run's students) ...
-        Autograde(coursedir=_coursedir(cfg, assignment, "*"), config=cfg, force=True).start()
-        return {}
-    except Exception:  # noqa: BLE001 - ... and if any failed, one by one to know who
-        pass
-    problems = {}
+    out = root / GRADING / assignment
+    batch = out / "recording"
+    shutil.rmtree(batch, ignore_errors=True)
+    batch.mkdir()
     for sid in students:
-        try:
-            Autograde(coursedir=_coursedir(cfg, assignment, sid), config=cfg, force=True).start()
-        except Exception as exc:  # noqa: BLE001 - the others must still be recorded
-            problems[sid] = f"could not be recorded in the gradebook: {type(exc).__name__}: {exc}"
+        (out / "executed" / sid).rename(batch / sid)
+    # The worker already sanitized (cells overwritten from the gradebook, ids deduplicated) and
+    # executed the notebook: only check it and save its grades here.
+    cfg = nbgrader_config(
+        root, CourseDirectory__submitted_directory=str(batch.relative_to(root)),
+        Autograde__sanitize_preprocessors=[CheckCellMetadata],
+        Autograde__autograde_preprocessors=[LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata],
+    )
+    problems = {}
+    try:
+        try:  # the whole batch at once ...
+            Autograde(coursedir=_coursedir(cfg, assignment, "*"), config=cfg, force=True).start()
+        except Exception:  # noqa: BLE001 - ... and if any failed, one by one to know who
+            for sid in students:
+                try:
+                    Autograde(coursedir=_coursedir(cfg, assignment, sid), config=cfg, force=True).start()
+                except Exception as exc:  # noqa: BLE001 - the others must still be recorded
+                    problems[sid] = f"could not be recorded in the gradebook: {type(exc).__name__}: {exc}"
+    finally:
+        for sid in students:
+            (batch / sid).rename(out / "executed" / sid)
+        batch.rmdir()
     return problems
 
 
@@ -239,6 +251,22 @@ def scan_flags(root: Path, assignment: str, students: list[str]) -> dict[str, li
             if reasons:
                 flags[sid] = reasons
     return flags
+
+
+def _preload() -> None:
+    """Import here, before forking, what every worker would otherwise import on its first student:
+    nbgrader and the gradebook's SQLAlchemy, the kernel client, and the HTML exporter of the
+    feedback with its Markdown and highlighting modules."""
+    import importlib
+
+    for name in ("nbgrader.converters", "nbgrader.preprocessors", "nbgrader.api", "sqlite3", "jupyter_client",
+                 "ipykernel.kernelspec", "IPython", "ipython_pygments_lexers", "pygments.lexers.python",
+                 "pygments.lexers.css", "pygments.lexers.data", "nbconvert.exporters.html", "jinja2.ext",
+                 "mistune.plugins.def_list", "mistune.plugins.task_lists", "mistune.plugins.url"):
+        try:
+            importlib.import_module(name)
+        except ImportError:  # a newer release may move a module: only a little slower then
+            pass
 
 
 def autograde(root: Path, assignment: str, submissions: Path | None, jobs: int, sandbox: bool = True) -> Path:
@@ -265,21 +293,25 @@ def autograde(root: Path, assignment: str, submissions: Path | None, jobs: int, 
     phases = {"prepare": time.perf_counter() - started}
     results = []
     if students:
-        # fork after importing nbgrader here: the workers start at once instead of importing it each
-        import nbgrader.converters  # noqa: F401
-        import nbgrader.preprocessors  # noqa: F401
-
+        _preload()
         ctx = get_context("fork")
+        # The parent records finished students in batches while the workers grade the others.
+        batch_size = max(2, len(students) // (4 * max(1, jobs)))
+        waiting: list[str] = []
         with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(students))), mp_context=ctx) as pool:
             futures = [pool.submit(grade_one, str(root), assignment, sid, sandbox) for sid in students]
-            results = [f.result() for f in futures]
-    for r in results:
-        if not r["ok"]:
-            problems[r["student"]] = f"could not be graded: {r['error']}"
-    graded = [r["student"] for r in results if r["ok"]]
-    phases["grade"] = time.perf_counter() - started - sum(phases.values())
-    problems.update(record(root, assignment, graded))
-    phases["record"] = time.perf_counter() - started - sum(phases.values())
+            for future in as_completed(futures):
+                result = future.result()
+                results.append(result)
+                if result["ok"]:
+                    waiting.append(result["student"])
+                else:
+                    problems[result["student"]] = f"could not be graded: {result['error']}"
+                if len(waiting) >= batch_size:
+                    problems.update(record(root, assignment, waiting))
+                    waiting = []
+        problems.update(record(root, assignment, waiting))
+    phases["grade and record"] = time.perf_counter() - started - sum(phases.values())
     _ensure_students(root, roster)
     flags = scan_flags(root, assignment, students)
     (out / "flags.json").write_text(json.dumps(flags, indent=1, ensure_ascii=False))
@@ -368,7 +400,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("autograde", help="grade a whole class in parallel")
     p.add_argument("assignment")
     p.add_argument("--submissions", type=Path)
-    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    # one worker more than cores: a worker waits on its kernel and the parent records between batches
+    p.add_argument("--jobs", type=int, default=(os.cpu_count() or 1) + 1)
     p.add_argument("--no-sandbox", action="store_true", help="run kernels without bubblewrap (not for real classes)")
     for name in ("feedback", "grades"):
         p = sub.add_parser(name)
