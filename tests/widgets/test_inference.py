@@ -53,7 +53,7 @@ def test_labels_follow_language():
     set_language("zh-Hans")
     box = WI.running_stats_widget()
     assert box.view.axes[0].get_title() == "均值"
-    assert box.controls["batch_size"].description == "批大小"
+    assert box.controls["batch_size"].description == "批量大小"
     box = WI.train_eval_widget(mode="eval")
     assert "准确率" in box.view.axes.texts[0].get_text()
     set_language("en")
