@@ -37,7 +37,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from array_api_compat import array_namespace
+from array_api_compat import array_namespace, device
 
 Array = Any  # any array-API array: numpy.ndarray, cupy.ndarray, array_api_strict.Array
 
@@ -109,34 +109,60 @@ class NormCache:
         return xp.reshape(self.x_centered * self.stats.inv_std, self.x_shape)
 
 
-def _sum_over(a: Array, axes: tuple[int, ...], b: Array | None = None) -> Array:
-    """``sum(a * b)`` (or ``sum(a)``) over ``axes``, keepdims shape, without an ``a * b`` temporary.
+def _sum_over(a: Array, axes: tuple[int, ...], weight: Array | None = None) -> Array:
+    """``sum(a * weight)`` (or ``sum(a)``) over ``axes``, keepdims shape, without an ``a * weight`` temporary.
 
-    The axes at the end of the array are one contiguous block in memory: reshaped into a
-    single last axis, their products are summed by ``vecdot`` (a BLAS dot per row), which
-    reads ``a`` and ``b`` once and writes nothing the size of ``x``. This is where much of
-    the speed of the kernels comes from (``benchmarks/kernels.py``).
+    ``weight`` has the number of dimensions of ``a`` and broadcasts against it. Two layouts
+    are matrix-vector products, which BLAS does reading ``a`` once at memory speed (about
+    twice as fast as ``xp.sum``) and writing nothing the size of ``a``; this is where much
+    of the speed of the kernels comes from (``benchmarks/kernels.py``):
+
+    * the summed axes end the array (batch norm's spatial axes, layer norm's features):
+      they are one contiguous block in memory, reshaped into a single last axis, and each
+      row is summed by ``vecdot(row, weight_row)``, or ``row @ ones`` for a plain sum;
+    * the summed axes start the array and ``weight`` is constant along the others (layer
+      norm's dgamma and dbeta, summed over the batch): ``a`` is a matrix
+      ``(block, rest)`` and the sum is ``weight @ a`` (``ones @ a`` for a plain sum).
+
+    Anything else, only small arrays in the kernels, is ``xp.sum(a * weight)``.
     """
     xp = array_namespace(a)
     if not axes:
-        return a if b is None else a * b
-    ndim = a.ndim
-    trailing = 0
-    while ndim - 1 - trailing in axes:
-        trailing += 1
-    lead_shape = tuple(a.shape[: ndim - trailing])
-    block = math.prod(a.shape[ndim - trailing:])
-    if trailing == 0 or block == 1:
-        return xp.sum(a if b is None else a * b, axis=axes, keepdims=True)
-    a2 = xp.reshape(a, (*lead_shape, block))
-    if b is None:
-        partial = xp.sum(a2, axis=-1)
-    else:
-        partial = xp.vecdot(a2, xp.reshape(b, (*lead_shape, block)), axis=-1)
-    rest = tuple(ax for ax in axes if ax < ndim - trailing)
-    if rest:
-        partial = xp.sum(partial, axis=rest, keepdims=True)
-    return xp.reshape(partial, tuple(1 if ax in axes else n for ax, n in enumerate(a.shape)))
+        return a if weight is None else a * weight
+    ndim, shape = a.ndim, tuple(a.shape)
+    kept_shape = tuple(1 if ax in axes else n for ax, n in enumerate(shape))
+    n_trailing = 0
+    while ndim - 1 - n_trailing in axes:
+        n_trailing += 1
+    n_leading = 0
+    while n_leading in axes:
+        n_leading += 1
+    split = ndim - n_trailing  # a[..., split:] is the trailing block
+
+    if n_trailing and (weight is None or tuple(weight.shape[split:]) == shape[split:]):
+        block = math.prod(shape[split:])
+        a2 = xp.reshape(a, (*shape[:split], block))
+        if weight is None:
+            partial = a2 @ xp.ones(block, dtype=a.dtype, device=device(a))
+        else:
+            partial = xp.vecdot(a2, xp.reshape(weight, (*weight.shape[:split], block)), axis=-1)
+        partial = xp.reshape(partial, (*partial.shape, *(1,) * n_trailing))
+        rest = tuple(ax for ax in axes if ax < split)
+        return xp.sum(partial, axis=rest, keepdims=True) if rest else partial
+
+    weight_per_row = weight is None or (
+        tuple(weight.shape[:n_leading]) == shape[:n_leading] and all(n == 1 for n in weight.shape[n_leading:])
+    )
+    if n_leading == len(axes) and weight_per_row:
+        block = math.prod(shape[:n_leading])
+        a2 = xp.reshape(a, (block, math.prod(shape[n_leading:])))
+        if weight is None:
+            w = xp.ones(block, dtype=a.dtype, device=device(a))
+        else:
+            w = xp.reshape(weight, (block,))
+        return xp.reshape(w @ a2, kept_shape)
+
+    return xp.sum(a if weight is None else a * weight, axis=axes, keepdims=True)
 
 
 # --------------------------------------------------------------------------------------
@@ -244,8 +270,9 @@ def _affine_norm_forward(
 ) -> tuple[Array, NormCache]:
     """Normalize the view of ``x`` over ``stat_axes``, then scale and shift.
 
-    ``y = x_centered * (gamma * inv_std) + beta``: ``gamma * inv_std`` is a small array
-    for batch, instance and group norm, so x_hat is never materialized (two passes fewer).
+    ``y = x_centered * (gamma * inv_std) + beta``: x_hat is never materialized. Writing a
+    new array the size of x costs about twice an in-place update of one (``benchmarks/
+    kernels.py``), so ``y`` is the only new array and the shift is added in place.
     """
     xp = array_namespace(x)
     gamma = _as_param(gamma, "gamma", x, param_shape)
@@ -254,8 +281,8 @@ def _affine_norm_forward(
     gamma_v, beta_v = xp.reshape(gamma, param_view), xp.reshape(beta, param_view)
 
     x_centered, stats = _center_and_scale(xp.reshape(x, view_shape), stat_axes, eps)
-    y = x_centered * (gamma_v * stats.inv_std)
-    y += beta_v
+    y = _times_gamma_inv_std(x_centered, gamma_v, stats.inv_std)
+    y += beta_v  # in place: y is our own new array
     cache = NormCache(kind, x_centered, stats, gamma_v, stat_axes, param_axes, tuple(x.shape), param_shape)
     return xp.reshape(y, x.shape), cache
 
@@ -269,8 +296,8 @@ def _affine_norm_backward(kind: str, dy: Array, cache: Any) -> tuple[Array, Arra
 
     .. math::
 
-        dx = \gamma s\, dy - s\, \operatorname{mean}(\gamma\, dy)
-             - x_c s^3 \operatorname{mean}(\gamma\, dy\, x_c).
+        dx = s \left( \gamma\, dy - \operatorname{mean}(\gamma\, dy)
+             - x_c s^2 \operatorname{mean}(\gamma\, dy\, x_c) \right).
 
     Along the axes where both gamma and the statistics are constant (all of them for
     batch norm, the spatial ones for instance and group norm), ``dy`` and ``dy * x_c`` are
@@ -291,25 +318,53 @@ def _affine_norm_backward(kind: str, dy: Array, cache: Any) -> tuple[Array, Arra
     dy = xp.reshape(dy, x_c.shape)
     shared = tuple(a for a in cache.stat_axes if a in cache.param_axes)
     sum_dy = _sum_over(dy, shared)  # sums over the shared axes, keepdims
-    sum_dy_xc = _sum_over(dy, shared, x_c)
+    sum_dy_xc = _sum_over(dy, shared, x_c)  # layer norm (nothing shared): dy * x_c, full size
 
     only_param = tuple(a for a in cache.param_axes if a not in shared)
     dbeta = _sum_over(sum_dy, only_param)
-    dgamma = _sum_over(sum_dy_xc * inv_std, only_param)
+    dgamma = _sum_over(sum_dy_xc, only_param, inv_std)
 
     only_stat = tuple(a for a in cache.stat_axes if a not in shared)
     m = math.prod(x_c.shape[a] for a in cache.stat_axes)
-    mean_g_dy = _sum_over(sum_dy * gamma, only_stat) / m
-    mean_g_dy_xc = _sum_over(sum_dy_xc * gamma, only_stat) / m
-
-    dx = x_c * (-(inv_std * inv_std * inv_std) * mean_g_dy_xc)
-    dx -= inv_std * mean_g_dy
-    dx += dy * (gamma * inv_std)
+    # Every step below touches an array the size of x; a new one costs about twice an
+    # in-place update, so dx is made once and then updated in place.
+    if not only_stat:
+        # Batch and instance norm: gamma is constant over each slice of the statistics, so
+        # it leaves the means, dx = gamma s (dy - mean(dy) - x_c s^2 mean(dy x_c)).
+        mean_dy = sum_dy / m
+        mean_dy_xc = sum_dy_xc / m
+        dx = x_c * (inv_std * inv_std * mean_dy_xc)
+        dx += mean_dy
+        dx -= dy
+        dx *= -(gamma * inv_std)
+    else:
+        # Layer and group norm: gamma changes within a slice and stays inside the means.
+        mean_g_dy = _sum_over(sum_dy, only_stat, gamma) / m
+        mean_g_dy_xc = _sum_over(sum_dy_xc, only_stat, gamma) / m
+        del sum_dy_xc  # layer norm: free the full-size dy * x_c before dx takes its place
+        dx = x_c * (-(inv_std * inv_std * inv_std) * mean_g_dy_xc)  # coefficient: stats shape
+        dx -= inv_std * mean_g_dy
+        dx += _times_gamma_inv_std(dy, gamma, inv_std)  # one temporary the size of x
     return (
         xp.reshape(dx, cache.x_shape),
         xp.reshape(dgamma, cache.param_shape),
         xp.reshape(dbeta, cache.param_shape),
     )
+
+
+def _times_gamma_inv_std(a: Array, gamma: Array, inv_std: Array) -> Array:
+    """``a * gamma * inv_std`` as one new array, without a temporary of the size of ``a``.
+
+    For batch, instance and group norm, gamma and inv_std are both constant along some
+    axis, so ``gamma * inv_std`` is small and the product takes one pass over ``a``. For
+    layer norm it would be as large as ``a``: multiply by each in turn, the second in place.
+    """
+    product_size = math.prod(max(g, s) for g, s in zip(gamma.shape, inv_std.shape))
+    if product_size < math.prod(a.shape):
+        return a * (gamma * inv_std)
+    out = a * inv_std
+    out *= gamma
+    return out
 
 
 # --------------------------------------------------------------------------------------
