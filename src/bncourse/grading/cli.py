@@ -29,6 +29,8 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 from pathlib import Path
 
+from .feedback import FeedbackExporter
+
 GRADING = "grading"
 
 
@@ -169,6 +171,7 @@ def grade_one(root_s: str, assignment: str, sid: str, sandbox: bool = True) -> d
             overrides["KernelManager__ip"] = str(runtime / "k")  # absolute: kernel and client agree
             # the connection file too: left alone, jupyter_client makes it with mkstemp in /tmp
             overrides["KernelManager__connection_file"] = str(runtime / "kernel.json")
+        overrides["GenerateFeedback__exporter_class"] = FeedbackExporter
         cfg = nbgrader_config(root, **overrides)
         t0 = time.perf_counter()
         Autograde(coursedir=_coursedir(cfg, assignment, sid), config=cfg, force=True).start()
@@ -352,7 +355,7 @@ def feedback(root: Path, assignment: str) -> None:
     from nbgrader.converters import GenerateFeedback
 
     _environment()
-    cfg = nbgrader_config(root)
+    cfg = nbgrader_config(root, GenerateFeedback__exporter_class=FeedbackExporter)
     GenerateFeedback(coursedir=_coursedir(cfg, assignment, "*"), config=cfg, force=True).start()
 
 
