@@ -205,7 +205,7 @@ def record(root: Path, assignment: str, students: list[str]) -> dict[str, str]:
     only them, recorded with one Autograde run, and moved back. In this process only (the one
     writer of the gradebook); returns ``{student: problem}`` for any that fail."""
     from nbgrader.converters import Autograde
-    from nbgrader.preprocessors import AssignLatePenalties, CheckCellMetadata, LimitOutput, SaveAutoGrades
+    from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
 
     if not students:
         return {}
@@ -215,12 +215,12 @@ def record(root: Path, assignment: str, students: list[str]) -> dict[str, str]:
     batch.mkdir()
     for sid in students:
         (out / "executed" / sid).rename(batch / sid)
-    # The worker already sanitized (cells overwritten from the gradebook, ids deduplicated) and
-    # executed the notebook: only check it and save its grades here.
+    # The worker already ran nbgrader's whole pipeline on the notebook (cells overwritten from
+    # the gradebook, metadata checked, executed, output limited): only save its grades here.
     cfg = nbgrader_config(
         root, CourseDirectory__submitted_directory=str(batch.relative_to(root)),
-        Autograde__sanitize_preprocessors=[CheckCellMetadata],
-        Autograde__autograde_preprocessors=[LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata],
+        Autograde__sanitize_preprocessors=[],
+        Autograde__autograde_preprocessors=[SaveAutoGrades, AssignLatePenalties],
     )
     problems = {}
     try:
@@ -403,8 +403,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("autograde", help="grade a whole class in parallel")
     p.add_argument("assignment")
     p.add_argument("--submissions", type=Path)
-    # one worker more than cores: a worker waits on its kernel and the parent records between batches
-    p.add_argument("--jobs", type=int, default=(os.cpu_count() or 1) + 1)
+    # two workers a core: each spends much of its time waiting on its kernel (start-up, replies)
+    p.add_argument("--jobs", type=int, default=2 * (os.cpu_count() or 1))
     p.add_argument("--no-sandbox", action="store_true", help="run kernels without bubblewrap (not for real classes)")
     for name in ("feedback", "grades"):
         p = sub.add_parser(name)
