@@ -65,3 +65,42 @@ def test_batch_renorm_gap_is_smaller_than_bn_gap_and_shrinks_with_batch_size():
 def test_normalize_bn_equals_functional():
     x = np.random.default_rng(2).normal(size=(3, 2, 4, 4))
     np.testing.assert_allclose(E.normalize(x, "bn"), F.batch_norm_forward(x, np.ones(2), np.zeros(2))[0])
+
+
+@pytest.mark.parametrize("norm", ["bn", "ln"])
+def test_rnn_backward_matches_finite_differences(norm):
+    from bnbook.gradcheck import numerical_gradient, relative_error
+
+    params = E.rnn_init(hidden=5, seed=3)
+    x, y = E.running_sum_task(np.random.default_rng(4), 6, 4)
+    _, _, cache = E.rnn_forward(params, x, y, norm)
+    grads = E.rnn_backward(params, cache)
+    for name, p in params.items():
+        numeric = numerical_gradient(lambda _: E.rnn_forward(params, x, y, norm)[0], p)
+        assert relative_error(grads[name], numeric) < 1e-6, name
+
+
+def test_rnn_bn_eval_reuses_the_last_steps_statistics_beyond_training_length():
+    params = E.rnn_init(hidden=4, seed=0)
+    x, y = E.running_sum_task(np.random.default_rng(1), 8, 5)
+    running = (np.zeros((2, 4)), np.ones((2, 4)))
+    E.rnn_forward(params, x[:, :2], y[:, :2], "bn", running)  # training updates both steps' statistics
+    assert not np.allclose(running[0][0], 0) and not np.allclose(running[0][1], 0)
+    extended = (np.concatenate([running[0], running[0][[1, 1, 1]]]), np.concatenate([running[1], running[1][[1, 1, 1]]]))
+    _, acc_reuse, _ = E.rnn_forward(params, x, y, "bn", running, training=False)
+    _, acc_explicit, _ = E.rnn_forward(params, x, y, "bn", extended, training=False)
+    np.testing.assert_array_equal(acc_reuse, acc_explicit)
+    with pytest.raises(ValueError, match="norm"):
+        E.rnn_forward(params, x, y, "gn")
+
+
+def test_trained_rnn_learns_the_task_and_bn_degrades_beyond_the_training_length():
+    bn, ln = E.train_rnn("bn"), E.train_rnn("ln")
+    T = bn.train_length
+    assert bn.accuracy.shape == (30,) and bn.train_loss[-50:].mean() < 0.5 * bn.train_loss[:10].mean()
+    assert bn.accuracy[:T].mean() > 0.85 and ln.accuracy[:T].mean() > 0.85  # both learned the task
+    drop_bn = bn.accuracy[:T].mean() - bn.accuracy[T:].mean()
+    drop_ln = ln.accuracy[:T].mean() - ln.accuracy[T:].mean()
+    assert drop_bn > drop_ln + 0.05
+    np.testing.assert_array_equal(ln.accuracy, ln.accuracy_test_stats)  # LN has no batch statistics
+    np.testing.assert_array_equal(E.train_rnn.__wrapped__("ln").accuracy, ln.accuracy)  # deterministic

@@ -112,3 +112,9 @@ def test_loss_slice_at_zero_is_the_loss_and_restores_the_weights():
     np.testing.assert_array_equal(model.layers[0].W, W0)
     grid = E.loss_slice(model, X, y, np.array([0.0, 0.3]), np.array([0.0, 0.2, 0.4]))
     assert grid.shape == (3, 2) and grid[0, 0] == pytest.approx(want)
+
+
+def test_gradient_probes_record_their_training_settings():
+    p = E.gradient_probes(None, lr=0.05, epochs=1, batch_size=128, every=3, etas=(0.1,))
+    assert (p.lr, p.batch_size, p.epochs) == (0.05, 128, 1)
+    assert p.steps[1] - p.steps[0] == 3

@@ -16,7 +16,11 @@ import numpy as np
 from bnbook import data, nets
 from bnbook import layers as L
 
-__all__ = ["GridRun", "lr_init_grid", "fold_bn_into_linear", "bn_flop_share"]
+__all__ = ["SIZES", "EPOCHS", "FLOPS_PER_VALUE", "GridRun", "lr_init_grid", "fold_bn_into_linear", "bn_flop_share"]
+
+SIZES = (64, 100, 100, 10)  # the MLP of the chapter's experiments
+EPOCHS = 3  # training epochs of every run of the grid
+FLOPS_PER_VALUE = 10  # BN's arithmetic per activation in training, forward and backward (a round count)
 
 
 @dataclass
@@ -30,8 +34,8 @@ class GridRun:
 
 @cache
 def lr_init_grid(lrs: tuple[float, ...] = (0.01, 0.1, 1.0), init_stds: tuple[float, ...] = (0.01, 0.1, 1.0),
-                 epochs: int = 3, batch_size: int = 64, seed: int = 0) -> dict[tuple[str, float, float], GridRun]:
-    """Train a 64-100-100-10 ReLU MLP with and without BN for every (learning rate, init std).
+                 epochs: int = EPOCHS, batch_size: int = 64, seed: int = 0) -> dict[tuple[str, float, float], GridRun]:
+    """Train the ``SIZES`` (64-100-100-10) ReLU MLP with and without BN for every (learning rate, init std).
 
     Returns
     -------
@@ -44,7 +48,7 @@ def lr_init_grid(lrs: tuple[float, ...] = (0.01, 0.1, 1.0), init_stds: tuple[flo
     for norm in ("none", "bn"):
         for lr in lrs:
             for std in init_stds:
-                net = nets.mlp((64, 100, 100, 10), None if norm == "none" else norm, init_std=std, seed=seed)
+                net = nets.mlp(SIZES, None if norm == "none" else norm, init_std=std, seed=seed)
                 with np.errstate(all="ignore"):  # a diverging run overflows on purpose
                     history = nets.train(net, split.X_train, split.y_train, epochs=epochs,
                                          batch_size=batch_size, lr=lr, seed=seed, progress=False)
@@ -79,7 +83,7 @@ def fold_bn_into_linear(W: np.ndarray, b: np.ndarray | None, bn: L.BatchNorm) ->
     return W * scale, (bias - bn.running_mean) * scale + bn.beta
 
 
-def bn_flop_share(sizes: tuple[int, ...] = (64, 100, 100, 10), flops_per_value: int = 10) -> float:
+def bn_flop_share(sizes: tuple[int, ...] = SIZES, flops_per_value: int = FLOPS_PER_VALUE) -> float:
     """Extra arithmetic of BN after every hidden Linear layer, as a fraction of the Linear layers'.
 
     A Linear layer costs about ``2 * in * out`` operations per example (one multiply and one

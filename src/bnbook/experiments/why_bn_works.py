@@ -168,6 +168,7 @@ class Probes:
     grad_norm : (S,) ``||g||``
     loss0 : (S,) loss at ``w``
     weight_norm : (S,) norm of the first layer's weights
+    lr, batch_size, epochs : the training run's plain-SGD settings
     """
 
     steps: np.ndarray
@@ -177,6 +178,9 @@ class Probes:
     grad_norm: np.ndarray
     loss0: np.ndarray
     weight_norm: np.ndarray
+    lr: float = 0.0
+    batch_size: int = 0
+    epochs: int = 0
 
     @property
     def loss_range(self) -> np.ndarray:
@@ -259,7 +263,8 @@ def gradient_probes(norm: str | None, *, lr: float = 0.1, epochs: int = 2, batch
             optimizer.step()
             step += 1
     return Probes(np.asarray(rec["steps"]), etas_arr, np.asarray(rec["loss"]), np.asarray(rec["change"]),
-                  np.asarray(rec["gnorm"]), np.asarray(rec["loss0"]), np.asarray(rec["wnorm"]))
+                  np.asarray(rec["gnorm"]), np.asarray(rec["loss0"]), np.asarray(rec["wnorm"]),
+                  lr, batch_size, epochs)
 
 
 def cached_probes(norm: str | None, lr: float = 0.1, epochs: int = 2, seed: int = 0) -> Probes:
