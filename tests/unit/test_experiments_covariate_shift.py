@@ -72,3 +72,17 @@ def test_batch_mean_error_follows_one_over_sqrt_m():
     z = np.random.default_rng(0).normal(3.0, 2.0, size=(4000, 5))
     err = cs.batch_mean_error(z, (4, 16, 64), draws=300)
     np.testing.assert_allclose(err, 1 / np.sqrt([4, 16, 64]), rtol=0.1)
+
+
+def test_record_settings_are_the_arguments_the_run_used():
+    rec = cs.record_training(None, **SMALL)
+    s = rec.settings
+    assert (s["every"], s["epochs"], s["probe_size"]) == (7, 2, 64)
+    assert s["hidden"] == (100, 100, 100) and s["init_std"] == 1.0 and s["momentum"] == 0.9
+    n_train = len(load_digits(seed=0).X_train)
+    assert len(rec.step_loss) == s["epochs"] * (n_train // s["batch_size"])  # full batches only
+    assert len(rec.test_accuracy) == s["epochs"]
+    # the momentum the chapter quotes is the one the optimizer used
+    no_momentum = cs.record_training(None, momentum=0.0, **SMALL)
+    assert no_momentum.settings["momentum"] == 0.0
+    assert not np.allclose(no_momentum.step_loss[5:], rec.step_loss[5:])

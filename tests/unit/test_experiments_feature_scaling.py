@@ -92,3 +92,13 @@ def test_closed_form_run_equals_the_loop(ratio, lr):
     assert (closed.converged_at, closed.diverged) == (loop.converged_at, loop.diverged)
     assert closed.path.shape == loop.path.shape
     np.testing.assert_allclose(closed.path, loop.path, rtol=1e-6, atol=1e-9)
+
+
+def test_converged_means_the_excess_fell_below_tol_of_the_start():
+    # chapter 1 quotes 1 / TOL as the convergence criterion of the explorer and the sweep
+    X, y, _ = make_two_scale_regression(n=100, scale_ratio=10.0, seed=1)
+    H, w_star = fs.hessian(X), fs.least_squares(X, y)
+    run = fs.gradient_descent_closed_form(H, w_star, np.zeros(2), lr=0.015, max_steps=5000)
+    t = run.converged_at
+    assert t is not None and run.excess[t] <= fs.TOL * run.excess[0] < run.excess[t - 1]
+    assert fs.steps_to_converge(H, -w_star, 0.015) == t

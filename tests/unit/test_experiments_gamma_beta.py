@@ -71,3 +71,11 @@ def test_deep_runs_report_the_learned_gamma_and_beta():
     assert plain.gammas.size == 0 and plain.betas.size == 0
     assert bn.gammas.shape == bn.betas.shape == (6 * 16,)
     assert not np.allclose(bn.gammas, 1.0) and not np.allclose(bn.betas, 0.0)  # training moved them
+
+
+def test_deep_runs_carry_the_settings_they_were_trained_with():
+    plain, bn = E.deep_sigmoid_runs(lrs=(0.1,), depth=6, width=16, epochs=2)
+    for run in (plain, bn):
+        assert run.settings == dict(depth=6, width=16, epochs=2, batch_size=32, momentum=0.9, seed=0)
+        assert len(run.history.test_accuracy) == run.settings["epochs"]
+    assert bn.gammas.size == bn.settings["depth"] * bn.settings["width"]

@@ -21,8 +21,11 @@ from bnbook.data import make_two_scale_regression
 __all__ = [
     "fit_standardizer", "standardize", "hessian", "least_squares", "mse",
     "GDResult", "gradient_descent", "gradient_descent_closed_form", "steps_to_converge", "excess_curve", "best_steps",
-    "level_ellipse", "sweep_scale_ratio", "wine_regression", "with_intercept",
+    "level_ellipse", "sweep_scale_ratio", "wine_regression", "with_intercept", "TOL",
 ]
+
+#: Gradient descent has converged when the excess loss is below this fraction of the starting one.
+TOL = 1e-6
 
 
 def fit_standardizer(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -66,7 +69,7 @@ class GDResult:
 
 
 def gradient_descent(X: np.ndarray, y: np.ndarray, lr: float, w0: np.ndarray, max_steps: int,
-                     tol: float = 1e-6, blow_up: float = 1e6) -> GDResult:
+                     tol: float = TOL, blow_up: float = 1e6) -> GDResult:
     """Plain gradient descent ``w <- w - lr * X^T (X w - y) / n`` on the mean squared error.
 
     Runs ``max_steps`` steps, or stops at convergence (excess loss below ``tol`` times the
@@ -98,7 +101,7 @@ def gradient_descent(X: np.ndarray, y: np.ndarray, lr: float, w0: np.ndarray, ma
 
 
 def gradient_descent_closed_form(H: np.ndarray, w_star: np.ndarray, w0: np.ndarray, lr: float,
-                                 max_steps: int, tol: float = 1e-6, blow_up: float = 1e6) -> GDResult:
+                                 max_steps: int, tol: float = TOL, blow_up: float = 1e6) -> GDResult:
     """The same run as :func:`gradient_descent`, from the closed form of equation ch01-gd-error.
 
     ``w_t = w* + V diag((1 - lr lambda)^t) V^T (w0 - w*)`` for all ``t`` at once (vectorized), so
@@ -128,7 +131,7 @@ def gradient_descent_closed_form(H: np.ndarray, w_star: np.ndarray, w0: np.ndarr
     return GDResult(path, excess[:end + 1], converged_at, diverged)
 
 
-def steps_to_converge(H: np.ndarray, e0: np.ndarray, lr: float, tol: float = 1e-6,
+def steps_to_converge(H: np.ndarray, e0: np.ndarray, lr: float, tol: float = TOL,
                       max_steps: int = 10**7) -> float:
     """Steps gradient descent needs on ``(w - w*)^T H (w - w*) / 2`` from ``w0 = w* + e0``.
 
@@ -175,7 +178,7 @@ def excess_curve(H: np.ndarray, e0: np.ndarray, lr: float, steps: np.ndarray) ->
     return np.sum(weight * np.abs(1.0 - lr * lam) ** (2.0 * t), axis=1)
 
 
-def best_steps(H: np.ndarray, e0: np.ndarray, lrs: np.ndarray, tol: float = 1e-6,
+def best_steps(H: np.ndarray, e0: np.ndarray, lrs: np.ndarray, tol: float = TOL,
                max_steps: int = 10**7) -> tuple[float, float]:
     """The fewest steps over the learning rates ``lrs`` and the learning rate that gave them."""
     steps = np.array([steps_to_converge(H, e0, lr, tol, max_steps) for lr in lrs])
@@ -209,7 +212,7 @@ class Sweep:
 
 @cache
 def sweep_scale_ratio(ratios: tuple[float, ...] = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000),
-                      n: int = 200, tol: float = 1e-6, seed: int = 0) -> Sweep:
+                      n: int = 200, tol: float = TOL, seed: int = 0) -> Sweep:
     """For each scale ratio, the fewest gradient-descent steps to converge, raw and standardized.
 
     Data from :func:`bnbook.data.make_two_scale_regression`; both runs start from ``w = 0``

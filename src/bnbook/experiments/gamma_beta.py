@@ -112,26 +112,30 @@ class DeepRun:
     history: History
     gammas: np.ndarray  # the learned gamma of every BN unit after training (empty without BN)
     betas: np.ndarray
+    settings: dict  # depth, width, epochs, batch_size, momentum, seed: for the chapter to quote
 
 
 @cache
 def deep_sigmoid_runs(lrs: tuple[float, ...] = (0.1, 0.5, 2.0), depth: int = 8, width: int = 32,
-                      epochs: int = 6, batch_size: int = 32, seed: int = 0) -> tuple[DeepRun, ...]:
+                      epochs: int = 6, batch_size: int = 32, momentum: float = 0.9,
+                      seed: int = 0) -> tuple[DeepRun, ...]:
     """Train ``depth`` hidden sigmoid layers of ``width`` units on digits, with and without BN.
 
     Same initial weights (same seed), same batches and the same learning rate for both
-    networks at each ``lr``; SGD with momentum 0.9. Returns the runs without BN first,
+    networks at each ``lr``; SGD with ``momentum``. Returns the runs without BN first,
     then with BN, each in the order of ``lrs``.
     """
     split = load_digits(seed=seed)
+    settings = dict(depth=depth, width=width, epochs=epochs, batch_size=batch_size, momentum=momentum,
+                    seed=seed)
     runs = []
     for norm in (None, "bn"):
         for lr in lrs:
             model = mlp((64, *(width,) * depth, 10), norm=norm, activation="sigmoid", seed=seed)
             history = train(model, split.X_train, split.y_train, epochs=epochs, batch_size=batch_size,
-                            lr=lr, momentum=0.9, seed=seed, X_test=split.X_test, y_test=split.y_test)
+                            lr=lr, momentum=momentum, seed=seed, X_test=split.X_test, y_test=split.y_test)
             bns = [layer for layer in model.layers if isinstance(layer, BatchNorm)]
             gammas = np.concatenate([bn.gamma for bn in bns]) if bns else np.zeros(0)
             betas = np.concatenate([bn.beta for bn in bns]) if bns else np.zeros(0)
-            runs.append(DeepRun(norm, lr, history, gammas, betas))
+            runs.append(DeepRun(norm, lr, history, gammas, betas, settings))
     return tuple(runs)
