@@ -117,8 +117,9 @@ _VERBATIM = (nodes.literal_block, nodes.literal, nodes.math, nodes.math_block, n
 def _join_cjk_lines(app: Sphinx, doctree) -> None:
     """In the Chinese editions, drop the line breaks of wrapped source lines between CJK characters.
 
-    A break is either inside a text node or a text node of its own (MyST's soft breaks), so the
-    characters on each side are looked up in the neighbouring nodes too.
+    A break may sit inside a text node, make up a text node of its own (MyST's soft breaks), or
+    start or end a text node next to inline markup (``*强调*``, a link): so each text node is
+    looked at together with the last character before it and the first character after it.
     """
     if not str(app.config.language or "").startswith("zh"):
         return
@@ -127,17 +128,18 @@ def _join_cjk_lines(app: Sphinx, doctree) -> None:
         parent = text.parent
         if parent is None or isinstance(parent, _VERBATIM) or "\n" not in text:
             continue
+        index = parent.index(text)
+        before = parent[index - 1].astext()[-1:] if index > 0 else ""
+        after = parent[index + 1].astext()[:1] if index + 1 < len(parent) else ""
+        before, after = (c if cjk.match(c) else "" for c in (before, after))  # CJK: never removed
         value = str(text)
-        if not value.strip():  # a soft break of its own
-            index = parent.index(text)
-            before = parent[index - 1].astext()[-1:] if index > 0 else ""
-            after = parent[index + 1].astext()[:1] if index + 1 < len(parent) else ""
-            if before and after and cjk.match(before) and cjk.match(after):
-                parent.remove(text)
-            continue
-        joined = _CJK_BREAK.sub("", value)
+        joined = _CJK_BREAK.sub("", before + value + after)
+        joined = joined[len(before): len(joined) - len(after)]
         if joined != value:
-            parent.replace(text, nodes.Text(joined))
+            if joined:
+                parent.replace(text, nodes.Text(joined))
+            else:
+                parent.remove(text)
 
 
 def _check_unknown(app: Sphinx, exception) -> None:
@@ -167,4 +169,4 @@ def setup(app: Sphinx) -> dict:
     app.set_html_assets_policy("always")
     app.add_css_file("bncourse.css")
     app.add_js_file("bncourse.js", priority=200)  # before require.js and the widget manager
-    return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 2}
+    return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 3}

@@ -79,11 +79,12 @@ def test_chinese_line_breaks_are_joined_but_not_english_ones():
 
     para = nodes.paragraph()
     para += [nodes.Text("第一行，"), nodes.Text("\n"), nodes.Text("第二行 and\nEnglish\n中文\n继续"),
-             nodes.literal("代码\n代码", "代码\n代码")]
+             nodes.literal("代码\n代码", "代码\n代码"), nodes.Text("之后*"), nodes.emphasis("故意", "故意"),
+             nodes.Text("\n让分布，"), nodes.strong("强调", "强调"), nodes.Text("\n"), nodes.Text("x\n结束")]
     doc = nodes.document(None, None)
     doc += para
     _join_cjk_lines(SimpleNamespace(config=SimpleNamespace(language="zh_CN")), doc)
-    assert para.astext() == "第一行，第二行 and\nEnglish\n中文继续代码\n代码"
+    assert para.astext() == "第一行，第二行 and\nEnglish\n中文继续代码\n代码之后*故意让分布，强调\nx\n结束"
     english = nodes.paragraph()
     english += nodes.Text("中文\n中文")
     doc2 = nodes.document(None, None)
