@@ -128,6 +128,9 @@ class TrainRecord:
     y_train: np.ndarray
     X_test: np.ndarray
     y_test: np.ndarray
+    epochs: int  # the set-up of the run, so the chapter can state it
+    batch_size: int
+    lr: float
 
 
 def bn_layers(model: L.Sequential) -> list[L.BatchNorm]:
@@ -157,7 +160,8 @@ def train_recording_batch_stats(seed: int = 0, epochs: int = 5, batch_size: int 
     nets.train(model, data.X_train, data.y_train, epochs=epochs, batch_size=batch_size, lr=lr,
                seed=seed, on_step=record)
     return TrainRecord(model, [np.array(v) for v in means], [np.array(v) for v in variances],
-                       len(data.X_train) // batch_size, data.X_train, data.y_train, data.X_test, data.y_test)
+                       len(data.X_train) // batch_size, data.X_train, data.y_train, data.X_test, data.y_test,
+                       epochs, batch_size, lr)
 
 
 def population_statistics(model: L.Sequential, X: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
