@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
+from threadpoolctl import threadpool_limits  # installed with scikit-learn
 
 from bnbook import data as D
 from bnbook import layers as L
@@ -77,7 +78,10 @@ def mlp_with_dropout(norm: str | None, p: float, sizes: Sequence[int] = (64, 100
 
 
 def _fit(model: L.Module, split: D.Split, *, epochs: int, batch_size: int, lr: float, seed: int) -> RunResult:
-    with np.errstate(all="ignore"):  # a diverging run overflows on purpose; History records it
+    # np.errstate: a diverging run overflows on purpose; History records it.
+    # One BLAS thread: these matrices are tiny, and on a busy two-core machine two threads
+    # spend most of their time waiting for each other (same numbers, several times faster).
+    with np.errstate(all="ignore"), threadpool_limits(limits=1, user_api="blas"):
         hist = nets.train(model, split.X_train, split.y_train, epochs=epochs, batch_size=batch_size,
                           lr=lr, momentum=SGD_MOMENTUM, seed=seed, progress=False,
                           X_test=split.X_test, y_test=split.y_test)
@@ -253,11 +257,9 @@ def bn_cost(width: int = 256, batch_size: int = 128, repeats: int = 30, seed: in
     y = rng.integers(0, 10, size=batch_size)
     models = {"plain": nets.mlp((64, width, width, 10), norm=None, seed=seed),
               "bn": nets.mlp((64, width, width, 10), norm="bn", seed=seed)}
-    from threadpoolctl import threadpool_limits  # installed with scikit-learn
-
     times: dict[str, list[float]] = {name: [] for name in models}
     # one BLAS thread: a multi-threaded matmul on a loaded machine waits for its slowest thread
-    with threadpool_limits(limits=1):
+    with threadpool_limits(limits=1, user_api="blas"):
         for _ in range(repeats):
             for name, model in models.items():
                 t0 = time.perf_counter()
