@@ -78,3 +78,26 @@ def test_widget_population_is_a_real_pre_activation():
     split = P._digits()
     first = nets.mlp((64, 100, 100, 10), seed=0)[0]
     np.testing.assert_allclose(pop, split.X_train @ first.W[:, 0] + first.b[0])
+
+
+def test_train_cnn_is_deterministic_and_bn_learns_faster_with_per_channel_statistics():
+    import copy
+
+    bn_run = P.train_cnn("bn", epochs=1)
+    plain_run = P.train_cnn(None, epochs=1)
+    assert bn_run.test_accuracy_per_epoch.shape == (1,) and not bn_run.diverged
+    again = P.train_cnn.__wrapped__("bn", epochs=1)  # a fresh run, bypassing the cache
+    np.testing.assert_array_equal(again.test_accuracy_per_epoch, bn_run.test_accuracy_per_epoch)
+    # the effect chapter 7 relies on: after one epoch the BN net is clearly ahead
+    assert bn_run.test_accuracy_per_epoch[0] > plain_run.test_accuracy_per_epoch[0] + 0.02
+    # its first BN layer keeps one statistic per channel, over N, H and W
+    net = copy.deepcopy(bn_run.model)
+    bn = net[1]
+    assert isinstance(bn, L.BatchNorm) and bn.running_mean.shape == (8,)
+    x = net[0].forward(P._digits(images=True).X_train[:16])  # (16, 8, 8, 8)
+    net[1].forward(x)
+    np.testing.assert_allclose(bn.batch_mean, x.mean(axis=(0, 2, 3)))
+    m = 16 * 8 * 8
+    np.testing.assert_allclose(bn.batch_var_unbiased, x.var(axis=(0, 2, 3)) * m / (m - 1))
+    # the cached model was not touched by the forward pass on the copy
+    assert not np.array_equal(bn_run.model[1].running_mean, bn.running_mean)

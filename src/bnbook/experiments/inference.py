@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
+from threadpoolctl import threadpool_limits  # installed with scikit-learn
 
 from bnbook import layers as L
 from bnbook import nets
@@ -128,6 +129,9 @@ class TrainRecord:
     y_train: np.ndarray
     X_test: np.ndarray
     y_test: np.ndarray
+    epochs: int  # the set-up of the run, so the chapter can state it
+    batch_size: int
+    lr: float
 
 
 def bn_layers(model: L.Sequential) -> list[L.BatchNorm]:
@@ -154,10 +158,12 @@ def train_recording_batch_stats(seed: int = 0, epochs: int = 5, batch_size: int 
             means[k].append(bn.batch_mean.copy())
             variances[k].append(bn.batch_var_unbiased.copy())
 
-    nets.train(model, data.X_train, data.y_train, epochs=epochs, batch_size=batch_size, lr=lr,
-               seed=seed, on_step=record)
+    with threadpool_limits(limits=1, user_api="blas"):  # tiny matrices: one BLAS thread is faster on a busy machine
+        nets.train(model, data.X_train, data.y_train, epochs=epochs, batch_size=batch_size, lr=lr,
+                   seed=seed, on_step=record)
     return TrainRecord(model, [np.array(v) for v in means], [np.array(v) for v in variances],
-                       len(data.X_train) // batch_size, data.X_train, data.y_train, data.X_test, data.y_test)
+                       len(data.X_train) // batch_size, data.X_train, data.y_train, data.X_test, data.y_test,
+                       epochs, batch_size, lr)
 
 
 def population_statistics(model: L.Sequential, X: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:

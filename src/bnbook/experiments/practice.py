@@ -13,15 +13,19 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
+from threadpoolctl import threadpool_limits  # installed with scikit-learn
 
 from bnbook import data as D
 from bnbook import layers as L
 from bnbook import nets
 
 __all__ = [
+    "SGD_MOMENTUM",
     "RunResult",
     "mlp_with_dropout",
     "run_mlp",
+    "CNNRun",
+    "train_cnn",
     "grid",
     "batch_size_sweep",
     "regularization",
@@ -30,6 +34,9 @@ __all__ = [
     "widget_population",
     "incomplete_last_batch",
 ]
+
+
+SGD_MOMENTUM = 0.9  # every training run of the chapter: SGD with this momentum
 
 
 @dataclass(frozen=True)
@@ -71,9 +78,12 @@ def mlp_with_dropout(norm: str | None, p: float, sizes: Sequence[int] = (64, 100
 
 
 def _fit(model: L.Module, split: D.Split, *, epochs: int, batch_size: int, lr: float, seed: int) -> RunResult:
-    with np.errstate(all="ignore"):  # a diverging run overflows on purpose; History records it
+    # np.errstate: a diverging run overflows on purpose; History records it.
+    # One BLAS thread: these matrices are tiny, and on a busy two-core machine two threads
+    # spend most of their time waiting for each other (same numbers, several times faster).
+    with np.errstate(all="ignore"), threadpool_limits(limits=1, user_api="blas"):
         hist = nets.train(model, split.X_train, split.y_train, epochs=epochs, batch_size=batch_size,
-                          lr=lr, momentum=0.9, seed=seed, progress=False,
+                          lr=lr, momentum=SGD_MOMENTUM, seed=seed, progress=False,
                           X_test=split.X_test, y_test=split.y_test)
         curve = np.asarray(hist.test_accuracy)
         if hist.diverged:
@@ -88,6 +98,28 @@ def run_mlp(norm: str | None = "bn", *, lr: float = 0.1, init_std: float | None 
     model = nets.mlp((64, 100, 100, 10), norm=norm, activation=activation, init_std=init_std,
                      norm_position=norm_position, seed=seed)
     return _fit(model, _digits(), epochs=epochs, batch_size=batch_size, lr=lr, seed=seed)
+
+
+@dataclass(frozen=True)
+class CNNRun:
+    """A trained :func:`bnbook.nets.small_cnn` and its test accuracy (eval mode) after each epoch."""
+
+    model: L.Sequential  # shared by the cache: copy it (copy.deepcopy) before a forward pass
+    test_accuracy_per_epoch: np.ndarray  # (epochs,)
+    diverged: bool
+
+
+@cache
+def train_cnn(norm: str | None = "bn", *, epochs: int = 3, batch_size: int = 32, lr: float = 0.1,
+              seed: int = 0) -> CNNRun:
+    """Train the small CNN of :mod:`bnbook.nets` (conv 3x3 with 8, then 16 channels) on the 8 x 8 digits.
+
+    The same loop, optimizer (SGD with :data:`SGD_MOMENTUM`) and data as the MLP runs of this chapter
+    and the CNN sweep of chapter 9; only the network differs. Cached.
+    """
+    model = nets.small_cnn(norm, seed=seed)
+    res = _fit(model, _digits(images=True), epochs=epochs, batch_size=batch_size, lr=lr, seed=seed)
+    return CNNRun(model, res.test_accuracy_per_epoch, res.diverged)
 
 
 def grid(param: str, values: Sequence[float], norms: Sequence[str | None] = (None, "bn"),
@@ -225,11 +257,9 @@ def bn_cost(width: int = 256, batch_size: int = 128, repeats: int = 30, seed: in
     y = rng.integers(0, 10, size=batch_size)
     models = {"plain": nets.mlp((64, width, width, 10), norm=None, seed=seed),
               "bn": nets.mlp((64, width, width, 10), norm="bn", seed=seed)}
-    from threadpoolctl import threadpool_limits  # installed with scikit-learn
-
     times: dict[str, list[float]] = {name: [] for name in models}
     # one BLAS thread: a multi-threaded matmul on a loaded machine waits for its slowest thread
-    with threadpool_limits(limits=1):
+    with threadpool_limits(limits=1, user_api="blas"):
         for _ in range(repeats):
             for name, model in models.items():
                 t0 = time.perf_counter()
