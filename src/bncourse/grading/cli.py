@@ -26,6 +26,7 @@ import tempfile
 import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -227,19 +228,48 @@ def record(root: Path, assignment: str, students: list[str]) -> dict[str, str]:
     )
     problems = {}
     try:
-        try:  # the whole batch at once ...
-            Autograde(coursedir=_coursedir(cfg, assignment, "*"), config=cfg, force=True).start()
-        except Exception:  # noqa: BLE001 - ... and if any failed, one by one to know who
-            for sid in students:
-                try:
-                    Autograde(coursedir=_coursedir(cfg, assignment, sid), config=cfg, force=True).start()
-                except Exception as exc:  # noqa: BLE001 - the others must still be recorded
-                    problems[sid] = f"could not be recorded in the gradebook: {type(exc).__name__}: {exc}"
+        with _one_engine_per_database():
+            try:  # the whole batch at once ...
+                Autograde(coursedir=_coursedir(cfg, assignment, "*"), config=cfg, force=True).start()
+            except Exception:  # noqa: BLE001 - ... and if any failed, one by one to know who
+                for sid in students:
+                    try:
+                        Autograde(coursedir=_coursedir(cfg, assignment, sid), config=cfg, force=True).start()
+                    except Exception as exc:  # noqa: BLE001 - the others must still be recorded
+                        problems[sid] = f"could not be recorded in the gradebook: {type(exc).__name__}: {exc}"
     finally:
         for sid in students:
             (batch / sid).rename(out / "executed" / sid)
         batch.rmdir()
     return problems
+
+
+@contextmanager
+def _one_engine_per_database():
+    """Within this block, nbgrader's gradebooks share one SQLAlchemy engine per database.
+
+    nbgrader opens a new ``Gradebook``, and so a new engine, several times for every student it
+    records, and a new engine compiles every query afresh: most of the recording time. The
+    recording process is the only one that writes the course gradebook, so sharing its engine
+    is safe; each ``Gradebook.close`` still closes its connections (``dispose``)."""
+    import nbgrader.api
+
+    create_engine = nbgrader.api.create_engine
+    engines = {}
+
+    def shared_engine(url, **options):
+        key = (str(url), tuple(sorted(options.items())))
+        if key not in engines:
+            engines[key] = create_engine(url, **options)
+        return engines[key]
+
+    nbgrader.api.create_engine = shared_engine
+    try:
+        yield
+    finally:
+        nbgrader.api.create_engine = create_engine
+        for engine in engines.values():
+            engine.dispose()
 
 
 def scan_flags(root: Path, assignment: str, students: list[str]) -> dict[str, list[str]]:
