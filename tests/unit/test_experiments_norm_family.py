@@ -43,15 +43,6 @@ def test_batch_size_sweep_shows_bn_failing_on_tiny_batches_in_an_mlp():
     assert bn_2 < bn_32 - 0.15 and bn_2 < gn_2 - 0.15
 
 
-def test_rnn_steps_thin_out_and_bn_error_grows():
-    r = E.rnn_step_statistics(max_train_length=12, max_test_length=15, pool=400, batches=60)
-    assert r.alive[0] == 16 and np.all(np.diff(r.alive) <= 0)
-    assert np.all(r.too_few[12:] == 1) and np.isnan(r.bn_error[12:]).all()
-    assert r.too_few[0] == 0
-    finite = r.bn_error[:10]
-    assert finite[-1] > 1.5 * finite[0]
-
-
 def test_batch_renorm_gap_is_smaller_than_bn_gap_and_shrinks_with_batch_size():
     bn_2, rn_2 = E.batch_renorm_gap(2, trials=50)
     bn_32, rn_32 = E.batch_renorm_gap(32, trials=50)

@@ -75,8 +75,4 @@ def test_figures_draw_in_both_languages():
         assert masks["ln"][0].all() and masks["ln"].sum() == 6
         fig = Figure()
         NW.plot_batch_size_sweep(fig.subplots(), E.SweepResult("mlp", (2, 4), {"bn": [0.5, 0.9]}))
-        fig2 = Figure()
-        res = E.RNNStepResult(np.array([2.0, 1.0]), np.array([0.0, 1.0]), np.array([0.1, np.nan]), 1)
-        NW.plot_rnn_steps(*fig2.subplots(1, 2), res)
-        for f in (fig, fig2):
-            f.savefig(io.BytesIO(), format="png")  # renders every label (a missing glyph warns)
+        fig.savefig(io.BytesIO(), format="png")  # renders every label (a missing glyph warns)

@@ -8,8 +8,6 @@
 * :func:`train_rnn`: a tiny tanh RNN, trained with per-step BN or with LN on its recurrent
   pre-activations on short sequences, tested on longer ones (where per-step BN has no
   statistics of its own).
-* :func:`rnn_step_statistics`: how many sequences of a mini-batch are left at each step when
-  lengths differ (random weights; an illustration of the statistics, not a trained model).
 * :func:`batch_renorm_gap`: how far the training output of BN and of batch renorm is from
   the inference output, for small batches.
 """
@@ -36,8 +34,6 @@ __all__ = [
     "normalize",
     "SweepResult",
     "batch_size_sweep",
-    "RNNStepResult",
-    "rnn_step_statistics",
     "running_sum_task",
     "rnn_init",
     "rnn_forward",
@@ -169,93 +165,6 @@ def batch_size_sweep(model: str = "cnn", methods: tuple[str, ...] = ("bn", "gn",
                        progress=False)
             accuracy[method].append(nets.accuracy(net, split.X_test, split.y_test))
     return SweepResult(model, tuple(batch_sizes), accuracy, epochs, base_lr)
-
-
-# --------------------------------------------------------------------------------------
-# Per-step statistics in a recurrent net
-# --------------------------------------------------------------------------------------
-
-
-@dataclass
-class RNNStepResult:
-    """Per time step ``t = 1 .. max_test_length`` (index ``t - 1``).
-
-    alive : mean number of sequences of a mini-batch still running at step t
-    too_few : fraction of mini-batches with fewer than 2 sequences at step t (BN undefined)
-    bn_error : mean |x_hat(mini-batch) - x_hat(inference)| over the sequences alive at step t;
-        NaN where fewer than 2 sequences of any mini-batch reach step t (BN has no statistics)
-    max_train_length : the longest training sequence
-    """
-
-    alive: np.ndarray
-    too_few: np.ndarray
-    bn_error: np.ndarray
-    max_train_length: int
-
-
-@cache
-def rnn_step_statistics(max_train_length: int = 30, max_test_length: int = 40, batch_size: int = 16,
-                        pool: int = 2000, hidden: int = 16, inputs: int = 4, batches: int = 200,
-                        seed: int = 0) -> RNNStepResult:
-    r"""Per-step batch statistics of a small tanh RNN on sequences of different lengths.
-
-    The net is :math:`h_t = \tanh(\mathrm{norm}(W_x x_t + W_h h_{t-1}))` with random weights.
-    Batch norm in an RNN keeps one set of statistics per time step: at step t it can only
-    pool the sequences of the mini-batch that are still running. Lengths are uniform in
-    ``1 .. max_train_length``, so late steps see few sequences. We run a large pool of
-    sequences once with the per-step statistics of the whole pool (what inference would
-    use), then, for random mini-batches of the pool, normalize each step's pre-activations
-    with the statistics of the mini-batch alone and measure the difference. Layer norm
-    normalizes each sequence over its own hidden units, so its mini-batch and inference
-    outputs are the same function (no error to measure), and it works at
-    steps longer than any seen in training, where BN has no statistics at all.
-
-    Returns
-    -------
-    RNNStepResult
-    """
-    rng = np.random.default_rng(seed)
-    W_x = rng.normal(0.0, 1.0 / np.sqrt(inputs), size=(inputs, hidden))
-    W_h = rng.normal(0.0, 1.0 / np.sqrt(hidden), size=(hidden, hidden))
-    lengths = rng.integers(1, max_train_length + 1, size=pool)
-    x = rng.normal(0.5, 1.0, size=(pool, max_train_length, inputs))  # a non-zero mean input
-
-    # One pass over the pool with per-step population statistics; keep the pre-activations.
-    h = np.zeros((pool, hidden))
-    pre = np.full((pool, max_train_length, hidden), np.nan)
-    for t in range(max_train_length):
-        alive = lengths > t
-        a = x[alive, t] @ W_x + h[alive] @ W_h  # (n_alive, hidden)
-        pre[alive, t] = a
-        x_hat, _ = F.normalize_over_axes(a, (0,))
-        h[alive] = np.tanh(x_hat)
-
-    # The inference statistics of each step: over every pool sequence that reaches it.
-    pop_mu = np.stack([pre[lengths > t, t].mean(axis=0) for t in range(max_train_length)])
-    pop_sd = np.stack([np.sqrt(pre[lengths > t, t].var(axis=0) + 1e-5) for t in range(max_train_length)])
-
-    T = max_test_length
-    alive_count = np.zeros(T)
-    too_few = np.zeros(T)
-    bn_err_sum = np.zeros(T)
-    bn_err_n = np.zeros(T)
-    for _ in range(batches):
-        idx = rng.choice(pool, size=batch_size, replace=False)
-        for t in range(max_train_length):
-            alive = idx[lengths[idx] > t]
-            alive_count[t] += len(alive)
-            if len(alive) < 2:
-                too_few[t] += 1
-                continue
-            a = pre[alive, t]
-            x_hat_batch, _ = F.normalize_over_axes(a, (0,))
-            bn_err_sum[t] += np.abs(x_hat_batch - (a - pop_mu[t]) / pop_sd[t]).mean()
-            bn_err_n[t] += 1
-        too_few[max_train_length:] += 1
-    with np.errstate(invalid="ignore", divide="ignore"):
-        bn_error = np.where(bn_err_n > 0, bn_err_sum / np.maximum(bn_err_n, 1), np.nan)
-    bn_error[max_train_length:] = np.nan
-    return RNNStepResult(alive_count / batches, too_few / batches, bn_error, max_train_length)
 
 
 # --------------------------------------------------------------------------------------

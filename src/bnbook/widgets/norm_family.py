@@ -5,8 +5,8 @@
 the maps pooled into one mean and variance with the chosen (sample, channel), and shows
 what comes out of the normalization. The numbers come from
 :mod:`bnbook.experiments.norm_family` (masks) and :mod:`bnbook.functional` (outputs).
-:func:`draw_cubes` draws the four classic cubes; :func:`plot_batch_size_sweep` and
-:func:`plot_rnn_steps` draw the chapter's experiments.
+:func:`draw_cubes` draws the four classic cubes; :func:`plot_batch_size_sweep` draws the
+chapter's small-batch experiment.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from bnbook.i18n import t
 from bnbook.widgets._figure import FigureView, make_widget
 
 __all__ = ["example_batch", "mosaic", "shared_stats_widget", "draw_cubes", "plot_batch_size_sweep",
-           "plot_rnn_steps", "benchmark_cases"]
+           "benchmark_cases"]
 
 _GAP = 1  # pixels between the 8 x 8 maps of a mosaic
 
@@ -184,29 +184,6 @@ def plot_batch_size_sweep(ax, result: E.SweepResult) -> None:
     ax.set_ylabel(t("ch09_test_accuracy"))
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
-
-
-def plot_rnn_steps(ax_left, ax_right, result: E.RNNStepResult) -> None:
-    """Left: sequences alive per step and the share of batches BN cannot normalize; right: BN's error."""
-    steps = np.arange(1, len(result.alive) + 1)
-    alive_label = t("ch09_alive", batch=int(round(result.alive[0])))  # every sequence runs at step 1
-    ax_left.plot(steps, result.alive, color="tab:blue", label=alive_label)
-    ax_left.set_xlabel(t("ch09_time_step"))
-    ax_left.set_ylabel(alive_label)
-    twin = ax_left.twinx()
-    twin.plot(steps, result.too_few, color="tab:red", linestyle="--", label=t("ch09_too_few"))
-    twin.set_ylabel(t("ch09_too_few"))
-    twin.set_ylim(-0.02, 1.02)
-    lines = ax_left.get_lines() + twin.get_lines()
-    ax_left.legend(lines, [line.get_label() for line in lines], fontsize=8, loc="center left")
-    for ax in (ax_left, ax_right):
-        ax.axvline(result.max_train_length + 0.5, color="0.5", linestyle=":")
-    ax_right.plot(steps, result.bn_error, color="tab:blue", label=t("ch09_method_bn"))
-    ax_right.plot(steps, np.zeros_like(steps, dtype=float), color="tab:green", label=t("ch09_method_ln"))
-    ax_right.set_xlabel(t("ch09_time_step"))
-    ax_right.set_ylabel(t("ch09_gap"))
-    ax_right.legend(fontsize=8)
-    ax_right.grid(alpha=0.3)
 
 
 def benchmark_cases() -> list:
