@@ -152,6 +152,7 @@ def train(model: L.Module, X: np.ndarray, y: np.ndarray, *, epochs: int = 10, ba
         Training stops early (and says so through ``History.diverged``) if the loss
         becomes NaN or infinite.
     """
+    from threadpoolctl import threadpool_limits  # installed with scikit-learn
     from tqdm.auto import tqdm
 
     rng = np.random.default_rng(seed)
@@ -165,8 +166,11 @@ def train(model: L.Module, X: np.ndarray, y: np.ndarray, *, epochs: int = 10, ba
     model.train()
     # A learning rate that is too large makes values overflow before the loss turns
     # non-finite; that is an outcome the experiments measure (History.diverged), not an error.
+    # One BLAS thread: the book's networks multiply small matrices, and on a busy two-core
+    # machine a second thread costs more time waiting than it saves (same numbers).
     with tqdm(total=total, disable=not show, desc="training", leave=False) as bar, \
-            np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            np.errstate(over="ignore", invalid="ignore", divide="ignore"), \
+            threadpool_limits(limits=1, user_api="blas"):
         for _ in range(epochs):
             order = rng.permutation(n)
             for i in range(steps_per_epoch):

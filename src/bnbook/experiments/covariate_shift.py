@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from bnbook import functional as F
 from bnbook import layers as L
@@ -117,11 +116,9 @@ def record_training(norm: str | None, hidden: tuple[int, ...] = (100, 100, 100),
         snaps["zstd"].append(z.std(axis=1))
 
     snapshot(0, model)
-    # The matrices are tiny (64 x 100): one BLAS thread is several times faster than a pool
-    # of threads competing for a busy machine's cores.
-    with threadpool_limits(limits=1, user_api="blas"):
-        history = train(model, data.X_train, data.y_train, epochs=epochs, batch_size=batch_size, lr=lr,
-                        momentum=momentum, seed=seed, X_test=data.X_test, y_test=data.y_test, on_step=snapshot, progress=False)
+    history = train(model, data.X_train, data.y_train, epochs=epochs, batch_size=batch_size, lr=lr,
+                    momentum=momentum, seed=seed, X_test=data.X_test, y_test=data.y_test, on_step=snapshot,
+                    progress=False)
     a = {k: np.array(v) for k, v in snaps.items()}
     settings = dict(hidden=hidden, activation=activation, epochs=epochs, lr=lr, momentum=momentum,
                     batch_size=batch_size, every=every, probe_size=probe_size, init_std=init_std, seed=seed)

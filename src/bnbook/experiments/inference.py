@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
-from threadpoolctl import threadpool_limits  # installed with scikit-learn
 
 from bnbook import layers as L
 from bnbook import nets
@@ -158,9 +157,8 @@ def train_recording_batch_stats(seed: int = 0, epochs: int = 5, batch_size: int 
             means[k].append(bn.batch_mean.copy())
             variances[k].append(bn.batch_var_unbiased.copy())
 
-    with threadpool_limits(limits=1, user_api="blas"):  # tiny matrices: one BLAS thread is faster on a busy machine
-        nets.train(model, data.X_train, data.y_train, epochs=epochs, batch_size=batch_size, lr=lr,
-                   seed=seed, on_step=record)
+    nets.train(model, data.X_train, data.y_train, epochs=epochs, batch_size=batch_size, lr=lr,
+               seed=seed, on_step=record)
     return TrainRecord(model, [np.array(v) for v in means], [np.array(v) for v in variances],
                        len(data.X_train) // batch_size, data.X_train, data.y_train, data.X_test, data.y_test,
                        epochs, batch_size, lr)

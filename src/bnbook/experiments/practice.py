@@ -79,9 +79,7 @@ def mlp_with_dropout(norm: str | None, p: float, sizes: Sequence[int] = (64, 100
 
 def _fit(model: L.Module, split: D.Split, *, epochs: int, batch_size: int, lr: float, seed: int) -> RunResult:
     # np.errstate: a diverging run overflows on purpose; History records it.
-    # One BLAS thread: these matrices are tiny, and on a busy two-core machine two threads
-    # spend most of their time waiting for each other (same numbers, several times faster).
-    with np.errstate(all="ignore"), threadpool_limits(limits=1, user_api="blas"):
+    with np.errstate(all="ignore"):
         hist = nets.train(model, split.X_train, split.y_train, epochs=epochs, batch_size=batch_size,
                           lr=lr, momentum=SGD_MOMENTUM, seed=seed, progress=False,
                           X_test=split.X_test, y_test=split.y_test)
