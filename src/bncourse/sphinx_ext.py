@@ -111,6 +111,7 @@ def _drop_thebe(app: Sphinx, pagename: str, templatename: str, context: dict, do
 # A line break between two CJK characters is not a space in Chinese; HTML would render it as one.
 _CJK = "\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
 _CJK_BREAK = re.compile(f"(?<=[{_CJK}])[ \t]*\n[ \t]*(?=[{_CJK}])")
+_CJK_CHAR = re.compile(f"[{_CJK}]")
 _VERBATIM = (nodes.literal_block, nodes.literal, nodes.math, nodes.math_block, nodes.raw, nodes.comment)
 
 
@@ -123,7 +124,6 @@ def _join_cjk_lines(app: Sphinx, doctree) -> None:
     """
     if not str(app.config.language or "").startswith("zh"):
         return
-    cjk = re.compile(f"[{_CJK}]")
     for text in list(doctree.findall(nodes.Text)):
         parent = text.parent
         if parent is None or isinstance(parent, _VERBATIM) or "\n" not in text:
@@ -131,7 +131,7 @@ def _join_cjk_lines(app: Sphinx, doctree) -> None:
         index = parent.index(text)
         before = parent[index - 1].astext()[-1:] if index > 0 else ""
         after = parent[index + 1].astext()[:1] if index + 1 < len(parent) else ""
-        before, after = (c if cjk.match(c) else "" for c in (before, after))  # CJK: never removed
+        before, after = (c if _CJK_CHAR.match(c) else "" for c in (before, after))  # CJK: never removed
         value = str(text)
         joined = _CJK_BREAK.sub("", before + value + after)
         joined = joined[len(before): len(joined) - len(after)]
