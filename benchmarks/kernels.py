@@ -18,14 +18,16 @@ torch runs with one thread, like NumPy's element-wise code. Run:
 
 Where the time goes. ``bnbook.functional`` is written once on the array API, so every
 step is one whole-array operation (``x - mu``, ``y += beta``, a BLAS dot product for
-each sum), and each of them reads and writes the whole array. Counted in the code,
-forward + backward takes 11 such passes for batch norm, 16 for layer norm and 11 for
-group norm (two of those broadcast a per-(sample, channel) factor along a short spatial
-row, which NumPy runs about half as fast as a plain pass). torch's CPU kernels are
-compiled loops that do several of those steps per pass over the data. The number of
-passes, not memory bandwidth, sets the ratios: a version of layer norm that works in
-cache-sized blocks, so its temporaries never leave the cache, measured no faster
-(2.3x to 2.8x torch, against 1.8x to 2.8x for the whole-array version, same run).
+each sum): each reads the whole array, and all but the sums write one. Counted in the
+code, forward + backward takes 11 such passes for batch norm, 16 for layer norm and 11
+for group norm. On 4-D inputs, most of the batch and group norm passes broadcast a
+factor along each short spatial row (a 14 x 14 map is a row of 196 values), which NumPy
+runs at about half the speed of an operation between two arrays of the same shape.
+torch's CPU kernels are compiled loops that do several of those steps per pass over
+the data. The number of passes, not memory bandwidth, sets the ratios: a version of
+layer norm that works in cache-sized blocks, so its temporaries never leave the cache,
+measured no faster (2.3x to 2.8x torch, against 1.8x to 2.8x for the whole-array
+version, same run).
 """
 
 from __future__ import annotations
