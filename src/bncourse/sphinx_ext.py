@@ -6,6 +6,8 @@
 - The ``{exercise}`` role: ``{exercise}`bn-forward``` renders links to the student notebook
   ``exercises/<a>/<a>.ipynb`` on the repository and a Binder launch for it. An unknown name is
   an error naming the page and line, and fails the build.
+- The baked widgets' images are published with each edition (:mod:`bncourse.baked_views`), and
+  the widget state a page embeds leaves out default values (:mod:`bncourse.widget_state`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxRole
 
+from bncourse.baked_views import publish_views
 from bncourse.editions import ASSIGNMENTS, EDITIONS, REPOSITORY
+from bncourse.widget_state import compact_page_state
 
 logger = logging.getLogger(__name__)
 
@@ -161,9 +165,11 @@ def setup(app: Sphinx) -> dict:
     app.connect("config-inited", _use_templates)
     app.connect("html-page-context", _add_switcher)
     app.connect("html-page-context", _drop_thebe)
+    app.connect("html-page-context", compact_page_state, priority=900)  # after myst-nb adds the state
     app.connect("env-purge-doc", _purge)
     app.connect("doctree-read", _join_cjk_lines)
     app.connect("build-finished", _check_unknown)
+    app.connect("build-finished", publish_views)
     # Chapter 4's title holds math and shows in the sidebar of every page, including genindex and
     # search, which have no formula of their own: load MathJax on every page, not only on those.
     app.set_html_assets_policy("always")
