@@ -27,7 +27,7 @@ def library_name(a: Array) -> str:
 def same_library(a: Array, b: Array) -> bool:
     """True when ``a`` and ``b`` are arrays of the same array library."""
     if type(a) is type(b):
-        return is_array_api_obj(a)
+        return is_array_api_obj(a)  # (the quick answer for the usual case)
     return is_array_api_obj(a) and is_array_api_obj(b) and array_namespace(a) is array_namespace(b)
 
 
