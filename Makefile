@@ -37,14 +37,16 @@ clean:
 
 # Exercises (nbgrader): see README.md, "For instructors".
 #   make release [ASSIGNMENT=bn-forward]                solutions/ -> exercises/ (all if none named)
-#   make autograde ASSIGNMENT=bn-forward SUBMISSIONS=dir  collect dir/<student_id>/*.ipynb, grade in
-#                                                       parallel (sandboxed), feedback, grading/<a>/grades.csv
+#   make autograde ASSIGNMENT=bn-forward SUBMISSIONS=dir-or-zip   check the sandbox, collect (a folder per
+#                                                       student, nbgrader's exchange, a Canvas or Moodle zip),
+#                                                       grade in parallel (sandboxed), feedback, grades.csv;
+#                                                       UNSANDBOXED=1 for a trusted run without bubblewrap
 #   make feedback ASSIGNMENT=...   /   make grades ASSIGNMENT=...
 GRADE := PATH="$(abspath $(BIN)):$$PATH" LANG=C.UTF-8 $(PY) -m bncourse.grading
 release: install
 	$(GRADE) release $(ASSIGNMENT)
 autograde: install
-	$(GRADE) autograde $(ASSIGNMENT) $(if $(SUBMISSIONS),--submissions $(SUBMISSIONS))
+	$(GRADE) autograde $(ASSIGNMENT) $(if $(SUBMISSIONS),--submissions "$(SUBMISSIONS)") $(if $(UNSANDBOXED),--unsandboxed)
 feedback: install
 	$(GRADE) feedback $(ASSIGNMENT)
 grades: install
