@@ -6,10 +6,17 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 
-.PHONY: book test install install-test unit clean release autograde feedback grades
+.PHONY: book test install install-test unit clean release autograde feedback grades system-book system-test
+
+# System packages first (npm for the site; Chromium, CJK fonts and bubblewrap for the tests):
+# installed with apt-get when run as root, else make stops here with the one command to run.
+system-book:
+	@$(PYTHON) src/bncourse/system.py book
+system-test:
+	@$(PYTHON) src/bncourse/system.py test
 
 # The virtual environment is rebuilt when the requirements change.
-$(VENV)/.installed: requirements.txt pyproject.toml
+$(VENV)/.installed: requirements.txt pyproject.toml | system-book
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --upgrade pip
 	$(PY) -m pip install -r requirements.txt
@@ -22,10 +29,10 @@ $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
-book: install
+book: system-book install
 	$(PY) -m bncourse.build
 
-test: install-test
+test: system-test install-test
 	$(MAKE) book
 	$(PY) -m pytest
 
