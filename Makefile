@@ -20,6 +20,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml | system-book
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --upgrade pip
 	$(PY) -m pip install -r requirements.txt
+	$(PY) -m bncourse.lab
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
