@@ -154,5 +154,11 @@ def test_layout_graded_end_to_end(tmp_path, layout):
     assert _digest(source) == before, "the input was changed"
     report = json.loads((course / "grading" / A / "collection.json").read_text())
     assert report["students"] == len(expected)
+    for line in report["unrecognised"]:  # what belongs to no student is said, not dropped
+        assert line in proc.stderr
+    if layout == "canvas-zip":
+        assert report["late"] == ["1001"] and "leecarol_1003_5003_notes.txt" in proc.stderr
+        notes = json.loads((course / "grading" / A / "notes.json").read_text())
+        assert "late" in " ".join(notes["1001"])
     for sid in expected:
         assert (course / "grading" / "feedback" / sid / A / f"{A}.html").is_file()

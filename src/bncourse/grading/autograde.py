@@ -44,6 +44,7 @@ class Outcome:
     grades: Path
     not_graded: dict[str, str]   # student -> why the grader could not grade them (no score written)
     problems: dict[str, str]     # every student with a problem, including those above
+    unrecognised: list[str]      # files of the input that belong to no student ("name: why")
 
 
 def _preload() -> None:
@@ -138,4 +139,4 @@ def autograde(root: Path, assignment: str, submissions: Path | None, jobs: int, 
                          for r in results}}, indent=1))
     shutil.rmtree(out / "work", ignore_errors=True)
     path, _ = grades(root, assignment)
-    return Outcome(path, not_graded, problems)
+    return Outcome(path, not_graded, problems, collection.unrecognised if collection else [])

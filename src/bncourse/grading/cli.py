@@ -92,6 +92,8 @@ def _autograde(root: Path, args) -> int:
     outcome = autograde(root, args.assignment, args.submissions, args.jobs, sandbox=not args.unsandboxed)
     for sid, problem in outcome.problems.items():
         print(f"  {sid}: {problem}", file=sys.stderr)
+    for line in outcome.unrecognised:
+        print(f"  not graded, belongs to no student: {line}", file=sys.stderr)
     print(f"grades: {outcome.grades}")
     if args.unsandboxed:
         print(UNSANDBOXED_WARNING, file=sys.stderr)
