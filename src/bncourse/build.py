@@ -35,6 +35,7 @@ from pathlib import Path
 import yaml
 
 from bncourse.editions import EDITIONS, generate_zh_hant
+from bncourse.repository import book_config, find_repository
 from bncourse.vendor import IPYWIDGETS_JS, MATHJAX_PATH, vendor
 from bnbook.widgets._bake import BAKE_DIR_VARIABLE
 
@@ -79,7 +80,8 @@ def edition_config(root: Path, lang: str, static: Path) -> dict:
     hub = os.environ.get("BNBOOK_JUPYTERHUB_URL")
     if hub:
         config.setdefault("launch_buttons", {})["jupyterhub_url"] = hub
-    return config
+    # The repository and launch buttons: the clone's git remote or BNBOOK_REPOSITORY, else none.
+    return _deep_update(config, book_config(find_repository(root)[0]))
 
 
 # Pages whose output is generated from data files rather than from their own code: the
@@ -283,6 +285,7 @@ def main(argv: list[str] | None = None) -> int:
         return build_edition(root, args.edition_process, static)
 
     langs = args.lang or list(EDITIONS)
+    print(find_repository(root)[1], flush=True)
     vendor(root / "_build")
     if "zh-Hant" in langs:
         changed = generate_zh_hant(root)
