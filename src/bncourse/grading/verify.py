@@ -9,6 +9,11 @@ Import it fresh in the hidden block (a student cell may have planted or patched 
 The inputs, the ``bnbook`` reference and the comparison live in a fresh child interpreter (see
 :mod:`bncourse.grading.reference`); only the student's function runs here. Raises
 ``AssertionError`` when the outputs are wrong and says why without revealing the expected values.
+
+The inputs are seeded from (assignment, student, case): the grader names the student in the
+kernel's ``BNCOURSE_STUDENT``, so a regrade meets the same inputs. The verdict and its seed are
+printed as the first line of the check's output (the seed is kept in the graded notebook and the
+feedback), before any traceback.
 """
 from __future__ import annotations
 
@@ -54,7 +59,8 @@ def verify(assignment: str, case: str, student_fn: Callable[..., Any], timeout: 
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     env["OMP_NUM_THREADS"] = env["OPENBLAS_NUM_THREADS"] = "1"
     child = subprocess.Popen(
-        [sys.executable, "-I", "-c", _BOOT, _package_root(), assignment, case],
+        [sys.executable, "-I", "-c", _BOOT, _package_root(), assignment, case,
+         os.environ.get("BNCOURSE_STUDENT", "")],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
     )
     try:
@@ -84,4 +90,8 @@ def verify(assignment: str, case: str, student_fn: Callable[..., Any], timeout: 
         for stream in (child.stdin, child.stdout, child.stderr):
             stream.close()
     if not payload.get("ok"):
-        raise AssertionError(f"hidden check '{case}' failed: {payload.get('message')}")
+        verdict = f"hidden check '{case}' failed: {payload.get('message')}"
+        print(f"{verdict} [seed {payload.get('seed')}]", flush=True)
+        raise AssertionError(verdict)
+    print(f"hidden check '{case}' passed {payload.get('draws')} random draws [seed {payload.get('seed')}]",
+          flush=True)

@@ -92,6 +92,7 @@ def grade_one(root_s: str, assignment: str, sid: str, sandbox: bool = True) -> d
         shutil.copytree(root / GRADING / "submitted" / sid / assignment, work / "submitted" / sid / assignment)
         shutil.copy2(root / GRADING / "gradebook.db", work / "gradebook.db")
         os.environ["JUPYTER_RUNTIME_DIR"] = str(runtime)
+        os.environ["BNCOURSE_STUDENT"] = sid  # the hidden checks' seed (see verify.py)
         overrides = dict(
             CourseDirectory__root=str(work), CourseDirectory__submitted_directory="submitted",
             CourseDirectory__autograded_directory="autograded", CourseDirectory__feedback_directory="feedback",

@@ -10,6 +10,11 @@ Each module defines ``CASES = {"case_name": Case(...)}``:
   the outputs. Runs in the student's kernel, so it must not use ``bnbook``: it only calls the student.
 - ``outputs``: names of the outputs, for messages. ``rtol``/``atol``: the tolerance of floating
   outputs (other dtypes must be equal). ``draws``: how many random draws must all pass.
+- ``mistakes``: the usual wrong answers, ``{"what is probably wrong, in one line": wrong}`` where
+  ``wrong`` has the student's signature (a function or a class, adapted by ``call`` like the
+  student's). A failed check names the first one whose outputs match the student's, and
+  ``tests/grading/test_power.py`` measures that each of them fails the check in at least 999 of
+  1,000 seeds.
 """
 from __future__ import annotations
 
@@ -31,6 +36,7 @@ class Case:
     rtol: float = 1e-6
     atol: float = 1e-8
     draws: int = 3
+    mistakes: dict[str, Callable[..., Any]] = field(default_factory=dict)
 
     def output_name(self, i: int) -> str:
         return self.outputs[i] if i < len(self.outputs) else f"output {i + 1}"

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from . import Case
+from .mistakes import normalize as _norm
 
 
 def _x(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
@@ -88,8 +89,10 @@ def _instance_reference(x, gamma, beta, eps):
 # Part 4: group_norm(x, num_groups, gamma, beta, eps) -> y; x (N, C, H, W), gamma/beta (C,).
 def _group_inputs(rng):
     # 2 to 4 groups of 2 to 4 channels: never G = 1 (layer norm) nor G = C (instance norm), and
-    # groups of consecutive channels differ from groups of every G-th channel
-    groups, per_group = int(rng.integers(2, 5)), int(rng.integers(2, 5))
+    # groups of consecutive channels differ from groups of every G-th channel; never as many groups
+    # as channels per group, where reading num_groups as the group size gives the same groups
+    groups = int(rng.integers(2, 5))
+    per_group = int(rng.choice([k for k in (2, 3, 4) if k != groups]))
     shape = (int(rng.integers(1, 5)), groups * per_group, int(rng.integers(1, 6)), int(rng.integers(1, 6)))
     return (_x(rng, shape), groups, *_params(rng, (shape[1],)), _eps(rng))
 
@@ -144,15 +147,92 @@ def _choices_reference(keys):
     return (np.array([ANSWERS[str(k)] for k in keys]),)
 
 
+# The usual mistakes, in the student's signatures.
+UNBIASED = "the variance divides by n - 1 (ddof=1) instead of n"
+EPS_OUTSIDE = "eps is added outside the square root (std + eps) instead of inside sqrt(var + eps)"
+FIXED_EPS = "eps is fixed at 1e-5 instead of the eps argument"
+
+
+def _normalize_mistakes():
+    return {
+        UNBIASED: lambda x, axes, eps=1e-5: _norm(x, axes, eps, ddof=1),
+        EPS_OUTSIDE: lambda x, axes, eps=1e-5: _norm(x, axes, eps, eps_outside=True),
+        FIXED_EPS: lambda x, axes, eps=1e-5: _norm(x, axes, 1e-5),
+        "the statistics are taken over every axis instead of the given axes":
+            lambda x, axes, eps=1e-5: _norm(x, tuple(range(x.ndim)), eps),
+        "the mean and variance lose their reduced axes (keepdims=True is missing), so they broadcast "
+        "along the wrong axes": lambda x, axes, eps=1e-5: _norm(x, axes, eps, keepdims=False),
+    }
+
+
+def _layer(axes_of, **slip):
+    def layer_norm(x, gamma, beta, eps=1e-5):
+        return gamma * _norm(x, axes_of(x), eps, **slip) + beta
+    return layer_norm
+
+
+def _per_channel(axes, **slip):
+    def instance_norm(x, gamma, beta, eps=1e-5):
+        shape = (1, -1, 1, 1)
+        return np.reshape(gamma, shape) * _norm(x, axes, eps, **slip) + np.reshape(beta, shape)
+    return instance_norm
+
+
+def _group(strided=False, groups_of=None, **slip):
+    def group_norm(x, num_groups, gamma, beta, eps=1e-5):
+        n, c, h, w = x.shape
+        g = num_groups if groups_of is None else groups_of(c, num_groups)
+        if strided:  # every G-th channel in one group
+            xg = x.reshape(n, c // g, g, h, w)
+            x_hat = _norm(xg, (1, 3, 4), eps, **slip).reshape(x.shape)
+        else:
+            x_hat = _norm(x.reshape(n, g, c // g, h, w), (2, 3, 4), eps, **slip).reshape(x.shape)
+        return gamma.reshape(1, c, 1, 1) * x_hat + beta.reshape(1, c, 1, 1)
+    return group_norm
+
+
+def _all(word):
+    return {key: word for key in ANSWERS}
+
+
+_ALL_FEATURES = lambda x: tuple(range(1, x.ndim))  # noqa: E731 - the course's layer-norm axes
+
 CASES = {
     "normalize": Case(make_inputs=_normalize_inputs, reference=_normalize_reference, call=_normalize_call,
-                      outputs=("x_hat",), rtol=1e-6, atol=1e-8, draws=8),
+                      outputs=("x_hat",), rtol=1e-6, atol=1e-8, draws=8, mistakes=_normalize_mistakes()),
     "layer_norm": Case(make_inputs=_layer_inputs, reference=_layer_reference,
-                       outputs=("y",), rtol=1e-6, atol=1e-8, draws=8),
+                       outputs=("y",), rtol=1e-6, atol=1e-8, draws=8,
+                       mistakes={"the statistics are taken over the last axis only instead of every axis "
+                                 "but the batch axis 0": _layer(lambda x: (x.ndim - 1,)),
+                                 "the statistics are taken over the batch (axis 0), as batch norm does, "
+                                 "instead of per example": _layer(lambda x: (0,)),
+                                 UNBIASED: _layer(_ALL_FEATURES, ddof=1),
+                                 EPS_OUTSIDE: _layer(_ALL_FEATURES, eps_outside=True)}),
     "instance_norm": Case(make_inputs=_instance_inputs, reference=_instance_reference,
-                          outputs=("y",), rtol=1e-6, atol=1e-8, draws=5),
+                          outputs=("y",), rtol=1e-6, atol=1e-8, draws=5,
+                          mistakes={"the statistics are taken over W only (axis 3) instead of H and W (axes 2, 3)":
+                                    _per_channel((3,)),
+                                    "the statistics are taken over the batch too, axes (0, 2, 3) (batch norm), "
+                                    "instead of per image, axes (2, 3)": _per_channel((0, 2, 3)),
+                                    "the statistics are taken over every channel, axes (1, 2, 3) (layer norm), "
+                                    "instead of per channel, axes (2, 3)": _per_channel((1, 2, 3)),
+                                    UNBIASED: _per_channel((2, 3), ddof=1),
+                                    EPS_OUTSIDE: _per_channel((2, 3), eps_outside=True)}),
     "group_norm": Case(make_inputs=_group_inputs, reference=_group_reference, call=_group_call,
-                       outputs=("y",), rtol=1e-6, atol=1e-8, draws=5),
+                       outputs=("y",), rtol=1e-6, atol=1e-8, draws=5,
+                       mistakes={"a group holds every G-th channel (strided) instead of C/G consecutive "
+                                 "channels": _group(strided=True),
+                                 "num_groups is read as the number of channels per group":
+                                     _group(groups_of=lambda c, g: c // g),
+                                 "one group per channel (instance norm) instead of num_groups groups":
+                                     _group(groups_of=lambda c, g: c),
+                                 "one group of every channel (layer norm) instead of num_groups groups":
+                                     _group(groups_of=lambda c, g: 1),
+                                 UNBIASED: _group(ddof=1), EPS_OUTSIDE: _group(eps_outside=True)}),
     "choices": Case(make_inputs=_choices_inputs, reference=_choices_reference, call=_choices_call,
-                    outputs=("answers",), draws=2),
+                    outputs=("answers",), draws=2,
+                    mistakes={"batch norm is chosen everywhere: look again at where a batch has too few "
+                              "examples, or none to share": _all("batch"),
+                              "layer norm is chosen everywhere: batch, instance and group norm each have "
+                              "scenarios of their own": _all("layer")}),
 }
