@@ -173,19 +173,94 @@ def _fold_reference(W, b, gamma, beta, running_mean, running_var, eps):
     return fold_batch_norm(W, b, running_mean, running_var, gamma, beta, eps)
 
 
+# The usual mistakes, in the student's signatures.
+REVERSED = ("the momentum is reversed: PyTorch's new = (1 - momentum) * running + momentum * batch "
+            "(Keras's momentum weighs the running value instead)")
+BIASED_RUNNING = "the running variance keeps the biased batch variance instead of the unbiased m / (m - 1) one"
+EPS_OUTSIDE = "eps is added outside the square root (std + eps) instead of inside sqrt(var + eps)"
+
+
+def _update(reversed_momentum=False, biased=False):
+    def update_running(running_mean, running_var, batch_mean, batch_var_biased, m, momentum):
+        batch_var = batch_var_biased if biased else batch_var_biased * m / (m - 1)
+        keep = momentum if reversed_momentum else 1 - momentum
+        return keep * running_mean + (1 - keep) * batch_mean, keep * running_var + (1 - keep) * batch_var
+    return update_running
+
+
+def _layer(reversed_momentum=False, biased=False, defaults=False, eps_outside=False, ddof=0,
+           eval_batch_stats=False, eval_updates=False, sticky_eval=False):
+    """A BatchNorm1d with one of the usual slips switched on."""
+    update = _update(reversed_momentum, biased)
+
+    class BatchNorm1d:
+        def __init__(self, num_features, eps=1e-5, momentum=0.1):
+            self.eps, self.momentum = (1e-5, 0.1) if defaults else (eps, momentum)
+            self.gamma, self.beta = np.ones(num_features), np.zeros(num_features)
+            self.running_mean, self.running_var = np.zeros(num_features), np.ones(num_features)
+            self.training = True
+
+        def train(self):
+            self.training = self.training if sticky_eval else True
+            return self
+
+        def eval(self):
+            self.training = False
+            return self
+
+        def forward(self, x):
+            if self.training or eval_batch_stats or eval_updates:
+                mean, var = x.mean(axis=0), x.var(axis=0)
+                if self.training or eval_updates:
+                    self.running_mean, self.running_var = update(
+                        self.running_mean, self.running_var, mean, var, x.shape[0], self.momentum)
+                var = x.var(axis=0, ddof=ddof)
+            if not (self.training or eval_batch_stats):
+                mean, var = self.running_mean, self.running_var
+            std = np.sqrt(var) + self.eps if eps_outside else np.sqrt(var + self.eps)
+            return self.gamma * (x - mean) / std + self.beta
+    return BatchNorm1d
+
+
+def _fold(axis_rows=False, eps_outside=False, keep_b=True, keep_mean=True):
+    def fold_bn_into_linear(W, b, gamma, beta, running_mean, running_var, eps=1e-5):
+        scale = gamma / (np.sqrt(running_var) + eps if eps_outside else np.sqrt(running_var + eps))
+        W_folded = W * scale[:, None] if axis_rows else W * scale
+        return W_folded, ((b if keep_b else 0.0) - (running_mean if keep_mean else 0.0)) * scale + beta
+    return fold_bn_into_linear
+
+
+_LAYER_MISTAKES = {REVERSED: _layer(reversed_momentum=True), BIASED_RUNNING: _layer(biased=True),
+                   "the layer ignores the eps and momentum it is given (it uses 1e-5 and 0.1)": _layer(defaults=True),
+                   "the batch is normalized with the unbiased variance (ddof=1) instead of the biased one":
+                       _layer(ddof=1),
+                   EPS_OUTSIDE: _layer(eps_outside=True)}
+
 CASES = {
     "update_running": Case(make_inputs=_update_inputs, reference=_update_reference,
-                           outputs=("running_mean", "running_var"), rtol=1e-8, atol=1e-10, draws=6),
+                           outputs=("running_mean", "running_var"), rtol=1e-8, atol=1e-10, draws=6,
+                           mistakes={REVERSED: _update(reversed_momentum=True), BIASED_RUNNING: _update(biased=True)}),
     "train_mode": Case(make_inputs=_layer_inputs, reference=_train_reference, call=_train_call,
                        outputs=("running_mean after the training batches",
                                 "running_var after the training batches",
                                 "y of the last training batch"),
-                       rtol=1e-7, atol=1e-9, draws=8),
+                       rtol=1e-7, atol=1e-9, draws=8, mistakes=_LAYER_MISTAKES),
     "eval_mode": Case(make_inputs=_eval_inputs, reference=_eval_reference, call=_eval_call,
                       outputs=("y in eval mode", "running_mean after the eval-mode forward",
                                "running_var after the eval-mode forward",
                                "y after train() again"),
-                      rtol=1e-7, atol=1e-9, draws=8),
+                      rtol=1e-7, atol=1e-9, draws=8,
+                      mistakes={"eval mode normalizes with the test batch's own statistics instead of the "
+                                "running ones": _layer(eval_batch_stats=True),
+                                "eval mode still updates the running statistics": _layer(eval_updates=True),
+                                "train() does not switch the layer back to batch statistics":
+                                    _layer(sticky_eval=True),
+                                EPS_OUTSIDE: _layer(eps_outside=True)}),
     "fold": Case(make_inputs=_fold_inputs, reference=_fold_reference,
-                 outputs=("W_folded", "b_folded"), rtol=1e-8, atol=1e-10, draws=5),
+                 outputs=("W_folded", "b_folded"), rtol=1e-8, atol=1e-10, draws=5,
+                 mistakes={"the scale multiplies the rows of W (inputs) instead of its columns (outputs)":
+                               _fold(axis_rows=True),
+                           EPS_OUTSIDE: _fold(eps_outside=True),
+                           "the linear layer's bias b is left out of b_folded": _fold(keep_b=False),
+                           "the running mean is left out of b_folded": _fold(keep_mean=False)}),
 }
