@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import Case
+from .mistakes import batch_axes, channel_shape
 
 
 def _bshape(shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -143,15 +144,79 @@ def _numgrad_reference(x, dy, gamma, beta, eps):
     return (dx,)
 
 
+# The usual mistakes, in the student's signatures.
+EPS_OUTSIDE = "eps is added outside the square root (std + eps) instead of inside sqrt(var + eps)"
+SWAPPED = "dgamma and dbeta are swapped: dbeta = sum(dy), dgamma = sum(dy * x_hat)"
+MEAN_NOT_SUM = "dgamma and dbeta average over the batch (mean) instead of summing"
+DIRECT_ONLY = ("dx keeps only the direct path gamma * dy / sqrt(var + eps) and forgets the paths "
+               "through the mean and the variance")
+NO_MEAN_PATH = "dx forgets the path through the mean (the - sum(dy) / m term)"
+NO_VAR_PATH = "dx forgets the path through the variance (the - x_hat * sum(dy * x_hat) / m term)"
+
+
+def _backward(axes_of=batch_axes, m_of=None, eps_outside=False, mean_not_sum=False,
+              mean_path=True, var_path=True):
+    """dx, dgamma, dbeta from the compact formula, with one of the usual slips switched on."""
+    def batchnorm_backward(dy, x, gamma, eps=1e-5):
+        axes = axes_of(x)
+        m = x.size // x.shape[1] if m_of is None else m_of(x)
+        mu = x.mean(axis=axes, keepdims=True)
+        var = x.var(axis=axes, keepdims=True)
+        inv_std = 1.0 / (np.sqrt(var) + eps if eps_outside else np.sqrt(var + eps))
+        x_hat = (x - mu) * inv_std
+        dbeta = dy.sum(axis=axes, keepdims=True)
+        dgamma = (dy * x_hat).sum(axis=axes, keepdims=True)
+        inner = m * dy - (dbeta if mean_path else 0.0) - (x_hat * dgamma if var_path else 0.0)
+        dx = np.reshape(gamma, channel_shape(x)) * inv_std / m * inner
+        per = 1.0 / m if mean_not_sum else 1.0
+        return dx, (dgamma * per).reshape(-1), (dbeta * per).reshape(-1)
+    return batchnorm_backward
+
+
+def _backward_mistakes():
+    return {DIRECT_ONLY: _backward(mean_path=False, var_path=False), NO_MEAN_PATH: _backward(mean_path=False),
+            NO_VAR_PATH: _backward(var_path=False), EPS_OUTSIDE: _backward(eps_outside=True),
+            MEAN_NOT_SUM: _backward(mean_not_sum=True)}
+
+
+def _numgrad(centred=True, divide_by_h=False):
+    def numerical_gradient(f, x, h=1e-5):
+        grad = np.zeros_like(x, dtype=float)
+        for k in np.ndindex(x.shape):
+            old = x[k]
+            x[k] = old + h
+            f_plus = f(x)
+            x[k] = old - h if centred else old
+            f_minus = f(x)
+            x[k] = old
+            grad[k] = (f_plus - f_minus) / (h if divide_by_h or not centred else 2 * h)
+        return grad
+    return numerical_gradient
+
+
 _BACKWARD = dict(call=_backward_call, reference=_bn_reference, outputs=("dx", "dgamma", "dbeta"),
-                 rtol=1e-6, atol=1e-8, draws=5)
+                 rtol=1e-6, atol=1e-8, draws=5, mistakes=_backward_mistakes())
 
 CASES = {
     "param_grads": Case(make_inputs=_param_inputs, reference=_param_reference, call=_param_call,
-                        outputs=("dgamma", "dbeta"), rtol=1e-7, atol=1e-9),
+                        outputs=("dgamma", "dbeta"), rtol=1e-7, atol=1e-9,
+                        mistakes={SWAPPED: lambda dy, x_hat: (dy.sum(axis=0), (dy * x_hat).sum(axis=0)),
+                                  MEAN_NOT_SUM: lambda dy, x_hat: ((dy * x_hat).mean(axis=0), dy.mean(axis=0)),
+                                  "the sums run over the features (axis=1) instead of the batch (axis=0)":
+                                      lambda dy, x_hat: ((dy * x_hat).sum(axis=1), dy.sum(axis=1))}),
     "backward_2d": Case(make_inputs=_backward_2d_inputs, **_BACKWARD),
     "numerical_gradient": Case(make_inputs=_numgrad_inputs, reference=_numgrad_reference, call=_numgrad_call,
-                               outputs=("gradient",), rtol=1e-6, atol=3e-8, draws=5),
+                               outputs=("gradient",), rtol=1e-6, atol=3e-8, draws=5,
+                               mistakes={"one-sided differences (f(x + h) - f(x)) / h instead of centred ones "
+                                         "(f(x + h) - f(x - h)) / (2 h)": _numgrad(centred=False),
+                                         "the centred difference is divided by h instead of 2 h":
+                                             _numgrad(divide_by_h=True)}),
     "compact_2d": Case(make_inputs=_backward_2d_inputs, **_BACKWARD),
-    "compact_4d": Case(make_inputs=_backward_4d_inputs, **_BACKWARD),
+    "compact_4d": Case(make_inputs=_backward_4d_inputs,
+                       **{**_BACKWARD, "mistakes": {
+                           "the statistics are taken per channel and position (over axis 0 only) instead of "
+                           "per channel over axes (0, 2, 3)": _backward(axes_of=lambda x: (0,), m_of=lambda x: x.shape[0]),
+                           "m counts the batch only (N) instead of every value of a channel (N * H * W)":
+                               _backward(m_of=lambda x: x.shape[0]),
+                           **_backward_mistakes()}}),
 }
