@@ -1,0 +1,61 @@
+"""A regrade gives the same score: the hidden checks draw their inputs from a seed made of
+(assignment, student, check), printed in the graded notebook, and the same submission graded twice
+with the real CLI meets the same inputs. A failed check's verdict names the likely mistake first."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import submissions as S
+from bncourse.grading.reference import seed_for
+from runner import make_course, read_csv, run_cli
+
+A = "feature-scaling"
+SEED_LINE = re.compile(r"hidden check '(\w+)' (passed|failed)[^\n]*\[seed (\d+)\]")
+
+
+def _eps_outside(nb) -> None:
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "standardize":
+            fixed = cell.source.replace("np.sqrt(np.asarray(var) + eps)", "(np.sqrt(np.asarray(var)) + eps)")
+            assert fixed != cell.source, "the solution's standardize changed: update this test"
+            cell.source = fixed
+
+
+def _seed_lines(course: Path, sid: str) -> list[tuple[str, str, int]]:
+    nb = nbformat.read(str(course / "grading" / "autograded" / sid / A / f"{A}.ipynb"), as_version=4)
+    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    return [(case, verdict, int(seed)) for case, verdict, seed in SEED_LINE.findall(text)]
+
+
+@pytest.mark.slow
+def test_a_regrade_gives_the_same_scores_from_the_same_seeds(tmp_path):
+    course = make_course(tmp_path)
+    folder = tmp_path / "export"
+    S.write(folder, "alice", S.submission(A))
+    S.write(folder, "mallory-eps", S.submission(A, edit=_eps_outside))
+
+    runs = []
+    for _ in range(2):
+        proc = run_cli(course, "autograde", A, "--submissions", str(folder), "--jobs", "2")
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        rows = read_csv(course / "grading" / A / "grades.csv")
+        runs.append(({sid: float(r["score"]) for sid, r in rows.items()},
+                     {sid: _seed_lines(course, sid) for sid in rows}))
+    (scores, seeds), (scores_again, seeds_again) = runs
+    assert scores == scores_again
+    assert seeds == seeds_again
+    assert scores["alice"] == float(sum(S.graded_parts(A).values())) > scores["mallory-eps"]
+
+    for sid, lines in seeds.items():
+        assert {case for case, _, _ in lines} == {"stats", "standardize", "train_test", "standardizer"}, lines
+        for case, _, seed in lines:
+            assert seed == seed_for(A, sid, case)
+    assert seeds["alice"] != seeds["mallory-eps"]  # each student draws their own inputs
+
+    html = (course / "grading" / "feedback" / "mallory-eps" / A / f"{A}.html").read_text()
+    assert "hidden check &#39;standardize&#39; failed: probably eps is added outside the square root" in html \
+        or "hidden check 'standardize' failed: probably eps is added outside the square root" in html
