@@ -102,3 +102,50 @@ def test_every_case_reference_runs():
         for name, case in load_cases(assignment).items():
             outputs = case.reference(*case.make_inputs(np.random.default_rng(1)))
             assert len(outputs) == len(case.outputs), name
+
+
+ONE_BUG = '''
+import numpy as np
+
+def feature_stats(X):
+    return X.mean(axis=0), X.var(axis=0, ddof=1)   # the bug: part 1 only
+
+def standardize(X, mean, var, eps=1e-8):
+    return (X - mean) / np.sqrt(var + eps)
+
+def scale_train_test(X_train, X_test, eps=1e-8):
+    mean, var = feature_stats(X_train)
+    return standardize(X_train, mean, var, eps), standardize(X_test, mean, var, eps)
+
+class Standardizer:
+    def __init__(self, eps=1e-8):
+        self.eps = eps
+
+    def fit(self, X):
+        self.mean_, self.var_ = feature_stats(X)
+        return self
+
+    def transform(self, X):
+        return standardize(X, self.mean_, self.var_, self.eps)
+'''
+
+
+def test_one_bug_is_charged_once():
+    """A bug in part 1 fails part 1's check only: parts 3 and 4 are checked with part 1 done right,
+    and the student's own part 1 is back in their namespace afterwards."""
+    ns: dict = {}
+    exec(ONE_BUG, ns)
+    own = ns["feature_stats"]
+    with pytest.raises(AssertionError, match="probably the variance divides by N - 1"):
+        verify("feature-scaling", "stats", ns["feature_stats"])
+    verify("feature-scaling", "train_test", ns["scale_train_test"])
+    verify("feature-scaling", "standardizer", ns["Standardizer"])
+    assert ns["feature_stats"] is own
+
+
+def test_a_part_that_inlines_its_own_bug_is_still_charged():
+    ns: dict = {}
+    exec(ONE_BUG.replace("mean, var = feature_stats(X_train)",
+                         "mean, var = X_train.mean(axis=0), X_train.var(axis=0, ddof=1)"), ns)
+    with pytest.raises(AssertionError, match="probably the variance divides by N - 1"):
+        verify("feature-scaling", "train_test", ns["scale_train_test"])

@@ -17,6 +17,7 @@ feedback), before any traceback.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -53,6 +54,31 @@ def _as_outputs(result: Any, names: tuple[str, ...]) -> tuple[np.ndarray, ...]:
     return tuple(out)
 
 
+def _namespace(student_fn: Any) -> dict | None:
+    """The global namespace the student's function (or class's methods) looks its names up in."""
+    if hasattr(student_fn, "__globals__"):
+        return student_fn.__globals__
+    for member in vars(student_fn).values() if isinstance(student_fn, type) else ():
+        if hasattr(member, "__globals__"):
+            return member.__globals__
+    return None
+
+
+@contextlib.contextmanager
+def earlier_parts(student_fn: Any, uses: dict[str, Callable[..., Any]]):
+    """While the check runs, the names of the earlier parts ``student_fn`` calls are the correct ones;
+    the student's own come back afterwards, whatever happens."""
+    namespace = _namespace(student_fn)
+    swapped = {name: namespace[name] for name in uses if namespace is not None and name in namespace}
+    try:
+        for name in swapped:
+            namespace[name] = uses[name]
+        yield
+    finally:
+        for name, own in swapped.items():
+            namespace[name] = own
+
+
 def verify(assignment: str, case: str, student_fn: Callable[..., Any], timeout: float = 60.0) -> None:
     """Check ``student_fn`` against ``bnbook`` on fresh random inputs; ``AssertionError`` if wrong."""
     spec = load_case(assignment, case)
@@ -75,7 +101,8 @@ def verify(assignment: str, case: str, student_fn: Callable[..., Any], timeout: 
                 break
             inputs = [to_python(a) for a in payload]
             try:
-                result = spec.call(student_fn, *inputs)
+                with earlier_parts(student_fn, spec.uses):
+                    result = spec.call(student_fn, *inputs)
             except Exception as exc:
                 shapes = ", ".join(str(np.shape(x)) for x in inputs if np.ndim(x) > 0)
                 raise AssertionError(

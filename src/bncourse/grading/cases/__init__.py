@@ -10,6 +10,10 @@ Each module defines ``CASES = {"case_name": Case(...)}``:
   the outputs. Runs in the student's kernel, so it must not use ``bnbook``: it only calls the student.
 - ``outputs``: names of the outputs, for messages. ``rtol``/``atol``: the tolerance of floating
   outputs (other dtypes must be equal). ``draws``: how many random draws must all pass.
+- ``uses``: the earlier parts this part builds on, ``{"student_name": correct_plain_numpy_fn}``.
+  While the check calls the student's function, those names in the student's namespace are the
+  correct ones, so a bug in part 1 is charged in part 1 only (one bug, one charge). Runs in the
+  student's kernel: plain NumPy, never ``bnbook``.
 - ``mistakes``: the usual wrong answers, ``{"what is probably wrong, in one line": wrong}`` where
   ``wrong`` has the student's signature (a function or a class, adapted by ``call`` like the
   student's). A failed check names the first one whose outputs match the student's, and
@@ -36,6 +40,7 @@ class Case:
     rtol: float = 1e-6
     atol: float = 1e-8
     draws: int = 3
+    uses: dict[str, Callable[..., Any]] = field(default_factory=dict)
     mistakes: dict[str, Callable[..., Any]] = field(default_factory=dict)
 
     def output_name(self, i: int) -> str:

@@ -127,6 +127,19 @@ def _standardizer(ddof=0, eps_outside=False, own_stats=False, eps_used=None):
     return Standardizer
 
 
+def _feature_stats(X):
+    """Part 1 done right, lent to parts 3 and 4 while they are checked."""
+    X = np.asarray(X, dtype=float)
+    return X.mean(axis=0), X.var(axis=0)
+
+
+def _standardize(X, mean, var, eps=1e-8):
+    """Part 2 done right, lent to parts 3 and 4 while they are checked."""
+    return (np.asarray(X, dtype=float) - mean) / np.sqrt(np.asarray(var) + eps)
+
+
+_PARTS_1_2 = {"feature_stats": _feature_stats, "standardize": _standardize}
+
 CASES = {
     "stats": Case(make_inputs=_stats_inputs, reference=_stats_reference,
                   outputs=("mean", "var"), rtol=1e-7, atol=1e-9,
@@ -138,12 +151,12 @@ CASES = {
                                   NO_EPS: lambda x, m, v, eps=1e-8: (x - m) / np.sqrt(v),
                                   OWN_STATS: lambda x, m, v, eps=1e-8: normalize(x, (0,), eps)}),
     "train_test": Case(make_inputs=_train_test_inputs, reference=_train_test_reference,
-                       outputs=("train_hat", "test_hat"), rtol=1e-6, atol=1e-8,
+                       outputs=("train_hat", "test_hat"), rtol=1e-6, atol=1e-8, uses=_PARTS_1_2,
                        mistakes={TEST_OWN: _train_test(test_own=True),
                                  POOLED: _train_test(stats_from=lambda tr, te: np.concatenate([tr, te])),
                                  UNBIASED: _train_test(ddof=1), EPS_OUTSIDE: _train_test(eps_outside=True)}),
     "standardizer": Case(make_inputs=_class_inputs, reference=_class_reference, call=_class_call,
-                         outputs=("mean_", "var_", "transform(X_test)"), rtol=1e-6, atol=1e-8,
+                         outputs=("mean_", "var_", "transform(X_test)"), rtol=1e-6, atol=1e-8, uses=_PARTS_1_2,
                          mistakes={TEST_OWN: _standardizer(own_stats=True), UNBIASED: _standardizer(ddof=1),
                                    EPS_OUTSIDE: _standardizer(eps_outside=True),
                                    "eps is fixed at 0 instead of the eps argument": _standardizer(eps_used=0.0)}),

@@ -195,13 +195,19 @@ def _all(word):
     return {key: word for key in ANSWERS}
 
 
+def _normalize(x, axes, eps=1e-5):
+    """Part 1 done right, lent to parts 2-4 while they are checked."""
+    return _norm(np.asarray(x, dtype=float), axes, eps)
+
+
+_PART_1 = {"normalize": _normalize}
 _ALL_FEATURES = lambda x: tuple(range(1, x.ndim))  # noqa: E731 - the course's layer-norm axes
 
 CASES = {
     "normalize": Case(make_inputs=_normalize_inputs, reference=_normalize_reference, call=_normalize_call,
                       outputs=("x_hat",), rtol=1e-6, atol=1e-8, draws=8, mistakes=_normalize_mistakes()),
     "layer_norm": Case(make_inputs=_layer_inputs, reference=_layer_reference,
-                       outputs=("y",), rtol=1e-6, atol=1e-8, draws=8,
+                       outputs=("y",), rtol=1e-6, atol=1e-8, draws=8, uses=_PART_1,
                        mistakes={"the statistics are taken over the last axis only instead of every axis "
                                  "but the batch axis 0": _layer(lambda x: (x.ndim - 1,)),
                                  "the statistics are taken over the batch (axis 0), as batch norm does, "
@@ -209,7 +215,7 @@ CASES = {
                                  UNBIASED: _layer(_ALL_FEATURES, ddof=1),
                                  EPS_OUTSIDE: _layer(_ALL_FEATURES, eps_outside=True)}),
     "instance_norm": Case(make_inputs=_instance_inputs, reference=_instance_reference,
-                          outputs=("y",), rtol=1e-6, atol=1e-8, draws=5,
+                          outputs=("y",), rtol=1e-6, atol=1e-8, draws=5, uses=_PART_1,
                           mistakes={"the statistics are taken over W only (axis 3) instead of H and W (axes 2, 3)":
                                     _per_channel((3,)),
                                     "the statistics are taken over the batch too, axes (0, 2, 3) (batch norm), "
@@ -219,7 +225,7 @@ CASES = {
                                     UNBIASED: _per_channel((2, 3), ddof=1),
                                     EPS_OUTSIDE: _per_channel((2, 3), eps_outside=True)}),
     "group_norm": Case(make_inputs=_group_inputs, reference=_group_reference, call=_group_call,
-                       outputs=("y",), rtol=1e-6, atol=1e-8, draws=5,
+                       outputs=("y",), rtol=1e-6, atol=1e-8, draws=5, uses=_PART_1,
                        mistakes={"a group holds every G-th channel (strided) instead of C/G consecutive "
                                  "channels": _group(strided=True),
                                  "num_groups is read as the number of channels per group":
