@@ -53,9 +53,10 @@ cells = [
     mean, var = batch_stats(x_small)
     print("mean:", mean, " expected: [4. 4.]")
     print("var: ", var, " expected: [5. 6.]")
-    assert np.shape(mean) == (2,) and np.shape(var) == (2,), "mean and var should have shape (D,)"
-    np.testing.assert_allclose(mean, [4.0, 4.0])
-    np.testing.assert_allclose(var, [5.0, 6.0], err_msg="divide by N, not N - 1")
+    assert np.shape(mean) == (2,) and np.shape(var) == (2,), "mean and var should have shape (D,): reduce over axis 0"
+    assert np.allclose(mean, [4.0, 4.0]), "the mean should be taken per feature, over the batch (axis 0)"
+    assert not np.allclose(var, [20.0 / 3.0, 8.0]), "var divides by N - 1: divide by N (ddof=0)"
+    assert np.allclose(var, [5.0, 6.0]), "var should be the mean of (x - mean) ** 2 over the batch (axis 0)"
     ''', A, "stats", "batch_stats"),
     markdown("part2-text", r"""
     ## Part 2 (5 points): forward pass for `(N, D)` / 第 2 部分（5 分）：`(N, D)` 输入的前向传播
@@ -106,14 +107,15 @@ cells = [
     print("shape:", np.shape(y), " expected: (8, 3)")
     print("column means:", np.round(y.mean(axis=0), 6), " expected: ~0")
     print("column variances:", np.round(y.var(axis=0), 4), " expected: ~1")
-    assert np.shape(y) == (8, 3)
-    np.testing.assert_allclose(y.mean(axis=0), 0.0, atol=1e-7)
-    np.testing.assert_allclose(y.var(axis=0), 1.0, rtol=1e-3)
+    assert np.shape(y) == (8, 3), "y should have the shape of x"
+    assert np.allclose(y.mean(axis=0), 0.0, atol=1e-7), "each column of y should have mean 0: normalize over axis 0"
+    assert not np.allclose(y.var(axis=0), 7.0 / 8.0, rtol=1e-3), "the variance divides by N - 1: divide by N"
+    assert np.allclose(y.var(axis=0), 1.0, rtol=1e-3), "each column of y should have variance 1: divide by sqrt(var + eps)"
     y2 = batchnorm_forward(x_small, np.array([2.0, 1.0, 0.5]), np.array([1.0, -1.0, 0.0]))
     print("with gamma=[2, 1, .5], beta=[1, -1, 0]: means", np.round(y2.mean(axis=0), 6),
           " stds", np.round(y2.std(axis=0), 4))
-    np.testing.assert_allclose(y2.mean(axis=0), [1.0, -1.0, 0.0], atol=1e-7)
-    np.testing.assert_allclose(y2.std(axis=0), [2.0, 1.0, 0.5], rtol=1e-3)
+    assert np.allclose(y2.mean(axis=0), [1.0, -1.0, 0.0], atol=1e-7) and np.allclose(
+        y2.std(axis=0), [2.0, 1.0, 0.5], rtol=1e-3), "y should be gamma * x_hat + beta, feature by feature"
     ''', A, "forward_2d", "batchnorm_forward"),
     test("test_forward_4d", 6, '''
     """Part 3: batchnorm_forward on (N, C, H, W) normalizes each channel over axes (0, 2, 3)."""
@@ -123,9 +125,19 @@ cells = [
     print("shape:", np.shape(y), " expected: (4, 2, 3, 3)")
     print("per-channel means:", np.round(y.mean(axis=(0, 2, 3)), 6), " expected: [0. 2.]")
     print("per-channel stds: ", np.round(y.std(axis=(0, 2, 3)), 4), " expected: ~[1. 3.]")
-    assert np.shape(y) == (4, 2, 3, 3)
-    np.testing.assert_allclose(y.mean(axis=(0, 2, 3)), [0.0, 2.0], atol=1e-7)
-    np.testing.assert_allclose(y.std(axis=(0, 2, 3)), [1.0, 3.0], rtol=1e-3)
+    assert np.shape(y) == (4, 2, 3, 3), "y should have the shape of x"
+    # the same thing written as a loop over channels: one mean and one variance per channel,
+    # over the batch AND every position
+    expected = np.empty_like(x_img)
+    for c, (g, b) in enumerate(zip([1.0, 3.0], [0.0, 2.0])):
+        values = x_img[:, c]
+        expected[:, c] = g * (values - values.mean()) / np.sqrt(values.var() + 1e-5) + b
+    per_position = (x_img - x_img.mean(axis=0)) / np.sqrt(x_img.var(axis=0) + 1e-5)
+    assert not np.allclose(y, per_position * np.array([1.0, 3.0]).reshape(1, 2, 1, 1)
+                           + np.array([0.0, 2.0]).reshape(1, 2, 1, 1)), \
+        "the statistics are per channel AND position (axis 0 only): reduce over axes (0, 2, 3)"
+    assert np.allclose(y, expected, rtol=1e-6, atol=1e-9), \
+        "y differs from the per-channel loop: one mean and variance per channel, over axes (0, 2, 3)"
     ''', A, "forward_4d", "batchnorm_forward"),
     markdown("part4-text", r"""
     ## Part 4 (5 points): what `eps` is for / 第 4 部分（5 分）：`eps` 的作用
@@ -146,9 +158,10 @@ cells = [
     expected = (x_flat - x_flat.mean(axis=0)) / np.sqrt(x_flat.var(axis=0) + 1e-2) + np.array([0.5, 0.0])
     print("y:\\n", y)
     print("expected:\\n", expected)
-    assert np.all(np.isfinite(y)), "a constant channel must not give nan or inf"
-    np.testing.assert_allclose(y[:, 0], 0.5, err_msg="a constant channel should come out as beta")
-    np.testing.assert_allclose(y, expected, rtol=1e-6, atol=1e-9)
+    assert np.all(np.isfinite(y)), "a constant channel gives nan or inf: add eps to var before the square root"
+    assert np.allclose(y[:, 0], 0.5), "a constant channel should come out as beta"
+    assert np.allclose(y, expected, rtol=1e-6, atol=1e-9), \
+        "eps belongs inside the square root: (x - mean) / sqrt(var + eps), and use the eps argument"
     ''', A, "epsilon", "batchnorm_forward"),
     markdown("try-text", r"""
     ## Try it / 动手试试

@@ -58,9 +58,10 @@ cells = [
     mean, var = feature_stats(X_small)
     print("mean:", mean, " expected: [ 3. 20.]")
     print("var: ", var, " expected: [  2.66666667 200.        ]")
-    assert np.shape(mean) == (2,) and np.shape(var) == (2,), "mean and var should have shape (D,)"
-    np.testing.assert_allclose(mean, [3.0, 20.0])
-    np.testing.assert_allclose(var, [8.0 / 3.0, 200.0])
+    assert np.shape(mean) == (2,) and np.shape(var) == (2,), "mean and var should have shape (D,): reduce over axis=0"
+    assert np.allclose(mean, [3.0, 20.0]), "the mean should be taken per feature, down each column (axis=0)"
+    assert not np.allclose(var, [4.0, 300.0]), "var divides by N - 1: divide by N (ddof=0), the biased variance"
+    assert np.allclose(var, [8.0 / 3.0, 200.0]), "var should be the mean of (X - mean) ** 2 down each column"
     ''', A, "stats", "feature_stats"),
     markdown("part2-text", r"""
     ## Part 2 (5 points): standardize / 第 2 部分（5 分）：标准化
@@ -89,10 +90,15 @@ cells = [
     print("X_hat:\\n", X_hat)
     print("expected:\\n", np.array([[-1.0, -1.0], [0.0, -1.0], [1.0, 2.0]]))
     assert np.shape(X_hat) == (3, 2), "the result should have the shape of X"
-    np.testing.assert_allclose(X_hat, [[-1.0, -1.0], [0.0, -1.0], [1.0, 2.0]])
+    assert np.allclose(X_hat, [[-1.0, -1.0], [0.0, -1.0], [1.0, 2.0]]), "X_hat should be (X - mean) / sqrt(var)"
     constant = standardize(np.full((4, 1), 7.0), np.array([7.0]), np.array([0.0]))
     print("a constant feature becomes:", constant.ravel(), "(should be zeros, not nan)")
-    assert np.all(np.isfinite(constant)), "did you add eps inside the square root?"
+    assert np.all(np.isfinite(constant)), "a feature of variance 0 gives nan: add eps to var before the square root"
+    X_tiny = np.array([[0.01], [-0.01]])   # a variance (1e-4) as small as eps: where the place of eps shows
+    tiny = standardize(X_tiny, np.array([0.0]), np.array([1e-4]), eps=1e-4)
+    print("with var = eps = 1e-4:", tiny.ravel(), " expected:", (X_tiny / np.sqrt(2e-4)).ravel())
+    assert np.allclose(tiny, X_tiny / np.sqrt(2e-4)), \
+        "eps belongs inside the square root: (X - mean) / sqrt(var + eps), not / (sqrt(var) + eps)"
     ''', A, "standardize", "standardize"),
     markdown("part3-text", r"""
     ## Part 3 (5 points): training statistics for the test set / 第 3 部分（5 分）：测试集用训练集的统计量
@@ -119,16 +125,20 @@ cells = [
     '''),
     test("test_scale_train_test", 5, '''
     """Part 3: the test set is scaled with the training statistics, not its own."""
+    print("(this part uses your feature_stats and standardize from parts 1 and 2: it is checked with them, "
+          "and graded with correct ones, so a mistake there costs points there only)")
     X_train = np.array([[0.0], [2.0], [4.0]])   # mean 2, variance 8/3
     X_test = np.array([[2.0], [6.0]])
     train_hat, test_hat = scale_train_test(X_train, X_test, eps=0.0)
-    expected_test = (X_test - 2.0) / np.sqrt(8.0 / 3.0)
-    print("test_hat:", test_hat.ravel(), " expected:", expected_test.ravel())
+    print("test_hat:", test_hat.ravel(), " expected:", ((X_test - 2.0) / np.sqrt(8.0 / 3.0)).ravel())
     print("train_hat mean, std:", train_hat.mean(), train_hat.std(), " expected: 0 and 1")
-    np.testing.assert_allclose(train_hat.mean(axis=0), 0.0, atol=1e-12)
-    np.testing.assert_allclose(train_hat.std(axis=0), 1.0)
-    np.testing.assert_allclose(test_hat, expected_test,
-                               err_msg="test_hat should use the TRAINING mean and variance")
+    mean, var = feature_stats(X_train)
+    assert np.allclose(train_hat, standardize(X_train, mean, var, 0.0)), \
+        "train_hat should be standardize(X_train, mean, var, eps) with mean, var = feature_stats(X_train)"
+    assert not np.allclose(test_hat, standardize(X_test, *feature_stats(X_test), 0.0)), \
+        "test_hat is scaled with the test set's own statistics: use the TRAINING mean and variance"
+    assert np.allclose(test_hat, standardize(X_test, mean, var, 0.0)), \
+        "test_hat should use the TRAINING mean and variance: standardize(X_test, mean, var, eps)"
     ''', A, "train_test", "scale_train_test"),
     markdown("part4-text", r"""
     ## Part 4 (5 points): a reusable `Standardizer` / 第 4 部分（5 分）：可复用的 `Standardizer`
@@ -162,18 +172,26 @@ cells = [
     '''),
     test("test_standardizer", 5, '''
     """Part 4: Standardizer.fit stores mean_ and var_ and returns self; transform applies them."""
+    print("(this part uses your feature_stats and standardize from parts 1 and 2: it is checked with them, "
+          "and graded with correct ones, so a mistake there costs points there only)")
+    X_fit = np.array([[0.0, 1.0], [2.0, 1.0], [4.0, 1.0]])
     scaler = Standardizer(eps=0.0)
-    returned = scaler.fit(np.array([[0.0, 1.0], [2.0, 1.0], [4.0, 1.0]]))
+    returned = scaler.fit(X_fit)
     print("fit returned self:", returned is scaler)
     print("mean_:", scaler.mean_, " expected: [2. 1.]")
     print("var_: ", scaler.var_, " expected: [2.66666667 0.        ]")
     assert returned is scaler, "fit should end with `return self`"
-    np.testing.assert_allclose(scaler.mean_, [2.0, 1.0])
-    np.testing.assert_allclose(scaler.var_, [8.0 / 3.0, 0.0])
+    mean, var = feature_stats(X_fit)
+    assert np.allclose(scaler.mean_, mean) and np.allclose(scaler.var_, var), \
+        "fit should store mean_, var_ = feature_stats(X) of the data it is fitted on"
     scaler.eps = 1e-8
-    out = scaler.transform(np.array([[2.0, 1.0]]))
-    print("transform([[2, 1]]):", out, " expected: [[0. 0.]]")
-    np.testing.assert_allclose(out, [[0.0, 0.0]], atol=1e-12)
+    X_new = np.array([[2.0, 1.0], [6.0, 3.0]])
+    out = scaler.transform(X_new)
+    print("transform([[2, 1], [6, 3]]):", out)
+    assert not np.allclose(out, standardize(X_new, *feature_stats(X_new), 1e-8)), \
+        "transform uses the statistics of the data it transforms: use the stored mean_ and var_"
+    assert np.allclose(out, standardize(X_new, mean, var, 1e-8)), \
+        "transform(X) should be standardize(X, self.mean_, self.var_, self.eps)"
     ''', A, "standardizer", "Standardizer"),
     markdown("try-text", r"""
     ## Try it / 动手试试

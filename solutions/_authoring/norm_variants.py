@@ -71,17 +71,21 @@ cells = [
     print("over axis 1:", rows.tolist(), " expected: [[-1.0, 1.0], [-1.0, 1.0]]")
     print("over axis 0:", cols.tolist(), " expected: [[-1.0, -1.0], [1.0, 1.0]]")
     print("over both:  ", np.round(everything, 4).tolist(), " expected: (x - 4) / sqrt(5)")
-    np.testing.assert_allclose(rows, [[-1.0, 1.0], [-1.0, 1.0]])
-    np.testing.assert_allclose(cols, [[-1.0, -1.0], [1.0, 1.0]])
-    np.testing.assert_allclose(everything, (x_small - 4.0) / np.sqrt(5.0), err_msg="divide by m, not m - 1")
+    assert not np.allclose(everything, (x_small - 4.0) / np.sqrt(20.0 / 3.0)), "the variance divides by m - 1: divide by m"
+    assert np.allclose(rows, [[-1.0, 1.0], [-1.0, 1.0]]) and np.allclose(cols, [[-1.0, -1.0], [1.0, 1.0]]), \
+        "normalize(x, axes) should take the mean and variance over the given axes only"
+    assert np.allclose(everything, (x_small - 4.0) / np.sqrt(5.0)), "over both axes: (x - 4) / sqrt(5)"
+    tiny = normalize(np.array([[0.01, -0.01]]), (1,), eps=1e-4)   # variance 1e-4, as small as eps
+    assert np.allclose(tiny, [[0.01, -0.01]] / np.sqrt(2e-4)), \
+        "eps belongs inside the square root: (x - mean) / sqrt(var + eps), and use the eps argument"
     x_3d = np.random.default_rng(0).normal(3.0, 5.0, size=(4, 3, 5))
     x_hat = normalize(x_3d, (0, 2))
     print("shape:", np.shape(x_hat), " expected: (4, 3, 5)")
     print("means over axes (0, 2):", np.round(x_hat.mean(axis=(0, 2)), 6), " expected: ~0")
     print("variances over axes (0, 2):", np.round(x_hat.var(axis=(0, 2)), 4), " expected: ~1")
     assert np.shape(x_hat) == (4, 3, 5), "x_hat should have the shape of x"
-    np.testing.assert_allclose(x_hat.mean(axis=(0, 2)), 0.0, atol=1e-7)
-    np.testing.assert_allclose(x_hat.var(axis=(0, 2)), 1.0, rtol=1e-3)
+    assert np.allclose(x_hat.mean(axis=(0, 2)), 0.0, atol=1e-7) and np.allclose(x_hat.var(axis=(0, 2)), 1.0, rtol=1e-3), \
+        "over axes (0, 2) every slice x[:, j, :] should have mean 0 and variance 1: keepdims=True keeps them lined up"
     ''', A, "normalize", "normalize"),
     markdown("part2-text", r"""
     ## Part 2 (4 points): layer normalization / 第 2 部分（4 分）：层归一化
@@ -108,21 +112,27 @@ cells = [
     '''),
     test("test_layer_norm", 4, '''
     """Part 2: layer_norm standardizes each example over all its non-batch axes, then gamma and beta."""
+    print("(this part uses your normalize from part 1: it is checked with it, and graded with a correct one, "
+          "so a mistake there costs points there only)")
     rng = np.random.default_rng(1)
-    x_img = rng.normal(2.0, 3.0, size=(2, 3, 4, 4))
-    y = layer_norm(x_img, np.ones((3, 4, 4)), np.zeros((3, 4, 4)))
+    x_img = rng.normal(2.0, 3.0, size=(2, 3, 4, 4)) * rng.uniform(0.5, 5.0, size=(1, 3, 1, 4))
+    gamma, beta = rng.normal(1.0, 0.3, size=(3, 4, 4)), rng.normal(size=(3, 4, 4))
+    y = layer_norm(x_img, gamma, beta)
     print("shape:", np.shape(y), " expected: (2, 3, 4, 4)")
-    print("per-example means:", np.round(y.mean(axis=(1, 2, 3)), 6), " expected: ~[0. 0.]")
-    print("per-example variances:", np.round(y.var(axis=(1, 2, 3)), 4), " expected: ~[1. 1.]")
-    assert np.shape(y) == (2, 3, 4, 4)
-    np.testing.assert_allclose(y.mean(axis=(1, 2, 3)), 0.0, atol=1e-7)
-    np.testing.assert_allclose(y.var(axis=(1, 2, 3)), 1.0, rtol=1e-3)
+    assert np.shape(y) == (2, 3, 4, 4), "y should have the shape of x"
+    # a loop over the examples: each one standardized over ALL its values, with your normalize
+    expected = np.stack([gamma * normalize(example, (0, 1, 2), 1e-5) + beta for example in x_img])
+    print("largest difference from a loop over examples:", np.abs(y - expected).max())
+    assert not np.allclose(y, gamma * normalize(x_img, (3,), 1e-5) + beta), \
+        "the statistics are over the last axis only: layer norm takes every axis but the batch axis, (1, 2, 3)"
+    assert np.allclose(y, expected, rtol=1e-6, atol=1e-9), \
+        "y differs from a loop over examples: normalize each example over all its axes, then gamma * x_hat + beta"
     tokens = rng.normal(size=(5, 8))                # 5 token vectors of width 8
     gamma, beta = rng.normal(size=8), rng.normal(size=8)
-    expected = np.stack([(t - t.mean()) / np.sqrt(t.var() + 1e-5) for t in tokens]) * gamma + beta
+    expected = np.stack([gamma * normalize(t, (0,), 1e-5) + beta for t in tokens])
     y_tokens = layer_norm(tokens, gamma, beta)
     print("(N, D) tokens, largest difference from a loop over tokens:", np.abs(y_tokens - expected).max())
-    np.testing.assert_allclose(y_tokens, expected, rtol=1e-6, atol=1e-9)
+    assert np.allclose(y_tokens, expected, rtol=1e-6, atol=1e-9), "on (N, D) tokens: normalize each token over axis 1"
     ''', A, "layer_norm", "layer_norm"),
     markdown("part3-text", r"""
     ## Part 3 (3 points): instance normalization / 第 3 部分（3 分）：实例归一化
@@ -146,6 +156,8 @@ cells = [
     '''),
     test("test_instance_norm", 3, '''
     """Part 3: instance_norm standardizes each (example, channel) map over (H, W), gamma and beta per channel."""
+    print("(this part uses your normalize from part 1: it is checked with it, and graded with a correct one, "
+          "so a mistake there costs points there only)")
     rng = np.random.default_rng(2)
     x_img = rng.normal(size=(3, 2, 5, 5)) * np.array([1.0, 20.0]).reshape(1, 2, 1, 1) + 4.0
     gamma, beta = np.array([1.0, 3.0]), np.array([0.0, -2.0])
@@ -155,12 +167,19 @@ cells = [
     print(np.round(y.mean(axis=(2, 3)), 6))
     print("std of every map, expected ~1 in channel 0 and ~3 in channel 1:")
     print(np.round(y.std(axis=(2, 3)), 4))
-    assert np.shape(y) == (3, 2, 5, 5)
-    np.testing.assert_allclose(y.mean(axis=(2, 3)), np.tile(beta, (3, 1)), atol=1e-7)
-    np.testing.assert_allclose(y.std(axis=(2, 3)), np.tile(gamma, (3, 1)), rtol=1e-3)
+    assert np.shape(y) == (3, 2, 5, 5), "y should have the shape of x"
     alone = instance_norm(x_img[:1], gamma, beta)
     print("the first image alone gives the same output:", np.allclose(alone, y[:1]))
-    np.testing.assert_allclose(alone, y[:1], err_msg="instance norm must not look at the other examples")
+    assert np.allclose(alone, y[:1]), "instance norm must not look at the other examples: no statistics over axis 0"
+    # a loop over every (example, channel) map, each standardized over all its H x W values with your normalize
+    expected = np.empty_like(x_img)
+    for n in range(3):
+        for c in range(2):
+            expected[n, c] = gamma[c] * normalize(x_img[n, c], (0, 1), 1e-5) + beta[c]
+    per_row = gamma.reshape(1, 2, 1, 1) * normalize(x_img, (3,), 1e-5) + beta.reshape(1, 2, 1, 1)
+    assert not np.allclose(y, per_row), "the statistics are over W only (axis 3): take them over H and W, axes (2, 3)"
+    assert np.allclose(y, expected, rtol=1e-6, atol=1e-9), \
+        "y differs from a loop over the maps: one mean and variance per (example, channel), over axes (2, 3)"
     ''', A, "instance_norm", "instance_norm"),
     markdown("part4-text", r"""
     ## Part 4 (4 points): group normalization / 第 4 部分（4 分）：组归一化
@@ -199,28 +218,32 @@ cells = [
     '''),
     test("test_group_norm", 4, '''
     """Part 4: group_norm; one group is layer norm over (C, H, W), C groups are instance norm."""
+    print("(this part uses your normalize from part 1: it is checked with it, and graded with a correct one, "
+          "so a mistake there costs points there only)")
     rng = np.random.default_rng(3)
     x_img = rng.normal(size=(2, 6, 3, 3)) * rng.uniform(0.5, 5.0, size=(1, 6, 1, 1)) + 1.0
     gamma, beta = rng.normal(1.0, 0.3, size=6), rng.normal(size=6)
     g4, b4 = gamma.reshape(1, 6, 1, 1), beta.reshape(1, 6, 1, 1)
 
-    def standardized(x, axes, eps=1e-5):  # written out with NumPy, to compare with
-        return (x - x.mean(axis=axes, keepdims=True)) / np.sqrt(x.var(axis=axes, keepdims=True) + eps)
+    def standardized(x, axes, eps=1e-5):  # your normalize from part 1, to compare with
+        return normalize(x, axes, eps)
 
     one_group = group_norm(x_img, 1, gamma, beta)
     as_layer_norm = g4 * standardized(x_img, (1, 2, 3)) + b4
     print("G = 1 vs layer norm over (C, H, W), largest difference:", np.abs(one_group - as_layer_norm).max())
-    np.testing.assert_allclose(one_group, as_layer_norm, rtol=1e-6, atol=1e-9)
+    assert np.allclose(one_group, as_layer_norm, rtol=1e-6, atol=1e-9), \
+        "num_groups=1 should be layer norm over (C, H, W): is num_groups read as the group size?"
     six_groups = group_norm(x_img, 6, gamma, beta)
     as_instance_norm = g4 * standardized(x_img, (2, 3)) + b4
     print("G = C vs instance norm, largest difference:", np.abs(six_groups - as_instance_norm).max())
-    np.testing.assert_allclose(six_groups, as_instance_norm, rtol=1e-6, atol=1e-9)
-    y = group_norm(x_img, 2, np.ones(6), np.zeros(6)).reshape(2, 2, 3, 3, 3)  # (N, G, C // G, H, W)
-    print("G = 2, mean of every (example, group):\\n", np.round(y.mean(axis=(2, 3, 4)), 6), " expected: ~0")
-    print("G = 2, variance of every (example, group):\\n", np.round(y.var(axis=(2, 3, 4)), 4), " expected: ~1")
-    np.testing.assert_allclose(y.mean(axis=(2, 3, 4)), 0.0, atol=1e-7,
-                               err_msg="a group is made of consecutive channels: 0-2 and 3-5")
-    np.testing.assert_allclose(y.var(axis=(2, 3, 4)), 1.0, rtol=1e-3)
+    assert np.allclose(six_groups, as_instance_norm, rtol=1e-6, atol=1e-9), \
+        "num_groups=C should be instance norm: is num_groups read as the group size?"
+    y = group_norm(x_img, 2, gamma, beta)
+    expected = np.concatenate([g4[:, k:k + 3] * standardized(x_img[:, k:k + 3], (1, 2, 3)) + b4[:, k:k + 3]
+                               for k in (0, 3)], axis=1)   # a loop over the 2 groups: channels 0-2, then 3-5
+    print("G = 2, largest difference from a loop over the groups of consecutive channels:", np.abs(y - expected).max())
+    assert np.allclose(y, expected, rtol=1e-6, atol=1e-9), \
+        "a group is made of consecutive channels (0-2 and 3-5 here), not of every G-th channel"
     ''', A, "group_norm", "group_norm"),
     markdown("part5-text", r"""
     ## Part 5 (4 points): which normalization where? / 第 5 部分（4 分）：什么场景用哪种归一化？
