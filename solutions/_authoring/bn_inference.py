@@ -96,13 +96,17 @@ cells = [
     print("new running_mean:", new_mean, " expected: [ 0.2 -0.4]")
     print("new running_var: ", new_var, " expected: [1.3        0.96666667]")
     assert np.shape(new_mean) == (2,) and np.shape(new_var) == (2,), "both results should have shape (D,)"
-    np.testing.assert_allclose(new_mean, [0.2, -0.4], err_msg="momentum is the weight of the NEW batch")
-    np.testing.assert_allclose(new_var, [0.9 + 0.1 * 4.0, 0.9 + 0.1 * 0.5 * 4 / 3],
-                               err_msg="use the unbiased batch variance, times m / (m - 1)")
+    assert not np.allclose(new_mean, [1.8, -3.6]), \
+        "the momentum is reversed: new = (1 - momentum) * running + momentum * batch (PyTorch's convention)"
+    assert np.allclose(new_mean, [0.2, -0.4]), "new running_mean = (1 - momentum) * running_mean + momentum * batch_mean"
+    assert not np.allclose(new_var, [0.9 + 0.1 * 3.0, 0.9 + 0.1 * 0.5]), \
+        "the running variance keeps the biased batch variance: multiply it by m / (m - 1) first"
+    assert np.allclose(new_var, [0.9 + 0.1 * 4.0, 0.9 + 0.1 * 0.5 * 4 / 3]), \
+        "new running_var = (1 - momentum) * running_var + momentum * batch_var_biased * m / (m - 1)"
     only_batch = update_running(np.zeros(2), np.ones(2), np.array([2.0, -4.0]), np.array([3.0, 0.5]), 4, 1.0)
     print("momentum=1 keeps only the batch:", only_batch[0], only_batch[1], " expected: [ 2. -4.] [4.  0.667]")
-    np.testing.assert_allclose(only_batch[0], [2.0, -4.0])
-    np.testing.assert_allclose(only_batch[1], [4.0, 2.0 / 3.0])
+    assert np.allclose(only_batch[0], [2.0, -4.0]) and np.allclose(only_batch[1], [4.0, 2.0 / 3.0]), \
+        "with momentum=1 the running statistics become the batch's (unbiased variance)"
     ''', A, "update_running", "update_running"),
     markdown("part2-text", r"""
     ## Part 2 (6 points): a layer in training mode / 第 2 部分（6 分）：训练模式下的层
@@ -228,12 +232,14 @@ cells = [
     np.testing.assert_allclose(y.mean(axis=0), 0.0, atol=1e-9)
     np.testing.assert_allclose(y.var(axis=0), x_batch.var(axis=0) / (x_batch.var(axis=0) + 1e-5),
                                err_msg="normalize with the BIASED batch variance, eps inside the square root")
-    expected_mean = 0.1 * x_batch.mean(axis=0)
-    expected_var = 0.9 + 0.1 * x_batch.var(axis=0, ddof=1)
+    print("(the running update uses your update_running from part 1: it is checked with it, and graded with "
+          "a correct one, so a mistake there costs points there only)")
+    expected_mean, expected_var = update_running(np.zeros(3), np.ones(3), x_batch.mean(axis=0),
+                                                 x_batch.var(axis=0), 4, 0.1)
     print("running_mean:", bn.running_mean, " expected:", expected_mean)
     print("running_var: ", bn.running_var, " expected:", expected_var)
-    np.testing.assert_allclose(bn.running_mean, expected_mean)
-    np.testing.assert_allclose(bn.running_var, expected_var)
+    assert np.allclose(bn.running_mean, expected_mean) and np.allclose(bn.running_var, expected_var), \
+        "forward in training mode should update the running statistics with update_running(..., m=N, momentum)"
     assert bn.train() is bn, "train() should return self"
     ''', A, "train_mode", "BatchNorm1d"),
     test("test_eval_mode", 5, '''

@@ -67,6 +67,11 @@ MISTAKES = [
      "test_standardize", "eps belongs inside the square root"),
     ("feature-scaling", "scale_train_test", "standardize(X_test, mean, var, eps)",
      "standardize(X_test, *feature_stats(X_test), eps)", "test_scale_train_test", "test set's own statistics"),
+    ("bn-inference", "update_running", "new_mean = (1 - momentum) * running_mean + momentum * batch_mean",
+     "new_mean = momentum * running_mean + (1 - momentum) * batch_mean", "test_update_running",
+     "the momentum is reversed"),
+    ("bn-inference", "update_running", "batch_var_unbiased = batch_var_biased * (m / (m - 1))",
+     "batch_var_unbiased = batch_var_biased", "test_update_running", "keeps the biased batch variance"),
     ("norm-variants", "normalize", "var = ((x - mu) ** 2).mean(axis=axes, keepdims=True)",
      "var = x.var(axis=axes, ddof=1, keepdims=True)", "test_normalize", "divide by m"),
     ("norm-variants", "layer_norm", "normalize(x, tuple(range(1, x.ndim)), eps)", "normalize(x, (x.ndim - 1,), eps)",
@@ -88,5 +93,5 @@ def test_a_typical_mistake_fails_its_part_only_and_says_what_it_is(assignment, c
     assert "\n" not in results[failing]
     # the parts that build on this one compare with the student's own earlier parts
     later = {gid for gid, r in results.items() if r is not None} - {failing}
-    if cell in ("batch_stats", "feature_stats", "normalize"):
+    if cell in ("batch_stats", "feature_stats", "normalize", "update_running"):
         assert not later, f"a mistake in {cell} also failed {later}"
