@@ -59,3 +59,22 @@ def test_a_regrade_gives_the_same_scores_from_the_same_seeds(tmp_path):
     html = (course / "grading" / "feedback" / "mallory-eps" / A / f"{A}.html").read_text()
     assert "hidden check &#39;standardize&#39; failed: probably eps is added outside the square root" in html \
         or "hidden check 'standardize' failed: probably eps is added outside the square root" in html
+
+
+def test_the_feedback_renders_math_offline(tmp_path):
+    """The feedback page carries MathJax itself: no script, style or font from outside the page."""
+    from bncourse.grading import mathjax
+
+    mathjax.ensure()
+    course = make_course(tmp_path)
+    folder = tmp_path / "export"
+    S.write(folder, "alice", S.submission(A))
+    proc = run_cli(course, "autograde", A, "--submissions", str(folder), "--jobs", "1")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    html = (course / "grading" / "feedback" / "alice" / A / f"{A}.html").read_text()
+    assert "window.MathJax" in html and "MathJax.Hub.Config" not in html
+    assert "$$" in html  # the formulas are there, for the inlined MathJax to typeset
+    # a tag that loads something (a script, a style sheet, an image, a font face) from another host
+    outside = re.findall(r"""<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)=["'](?:https?:)?//[^"']+""", html)
+    outside += re.findall(r"""@import\s+url\(["']?(?:https?:)?//[^)]+""", html)
+    assert not outside, outside[:5]

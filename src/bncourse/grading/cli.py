@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 from pathlib import Path
 
+from . import mathjax
 from .autograde import UNSANDBOXED_WARNING, autograde
 from .collect import collect
 from .course import course_root, prepare_environment, release
@@ -59,6 +61,15 @@ def _report_unscored(unscored: list[str]) -> None:
               + ", ".join(unscored), file=sys.stderr)
 
 
+def _offline_mathjax() -> None:
+    """Fetch MathJax once for the feedback pages (see :mod:`.mathjax`); without it, say so and go on."""
+    try:
+        mathjax.ensure()
+    except (OSError, RuntimeError, subprocess.CalledProcessError) as exc:
+        print(f"warning: no MathJax for the feedback pages ({exc}); their formulas will show as TeX",
+              file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     prepare_environment()
@@ -74,8 +85,10 @@ def main(argv: list[str] | None = None) -> int:
             for line in result.unrecognised:
                 print(f"  not collected: {line}", file=sys.stderr)
         elif args.command == "autograde":
+            _offline_mathjax()
             return _autograde(root, args)
         elif args.command == "feedback":
+            _offline_mathjax()
             feedback(root, args.assignment)
         elif args.command == "grades":
             path, unscored = grades(root, args.assignment)

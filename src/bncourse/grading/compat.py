@@ -21,6 +21,7 @@ from nbconvert.exporters import HTMLExporter, TemplateExporter
 from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
+from . import mathjax
 from .feedback import BYTECODE_CACHE, add_accessibility_attributes
 
 # The versions the patches below were checked against (requirements.txt pins the same).
@@ -106,4 +107,4 @@ class FeedbackExporter(HTMLExporter):
             WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self, resources=resources),
         )
         html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
-        return add_accessibility_attributes(html), resources
+        return mathjax.inline(add_accessibility_attributes(html), mathjax.script()), resources
