@@ -4,8 +4,9 @@
   notebook, an unreadable one: the submission's doing, score 0); ``not graded`` (the grader failed:
   no score at all, so that an upload can never give a student a zero the grader caused);
   whether they were late, and whether the run was sandboxed.
-- ``grades.csv``: ``student_id,score,max_score,flagged,late,sandboxed``, one row per student,
-  the score from the gradebook; empty for a student who was not graded.
+- ``grades.csv``: ``student_id,score,max_score,flagged,late,sandboxed``, then one column per graded
+  part (its test cell's ``grade_id``, in the notebook's order), one row per student, the scores from
+  the gradebook; empty for a student who was not graded.
 - ``flags.json``: the static scan of :mod:`.flags`, per flagged student.
 """
 from __future__ import annotations
@@ -64,6 +65,18 @@ def scan_flags(root: Path, assignment: str, students: list[str]) -> dict[str, li
     return flags
 
 
+def graded_parts(root: Path, assignment: str) -> list[str]:
+    """The grade_ids of the assignment's graded cells, in the order of the released notebook."""
+    import nbformat
+
+    nb = nbformat.read(str(root / "exercises" / assignment / f"{assignment}.ipynb"), as_version=4)
+    return [c.metadata["nbgrader"]["grade_id"] for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+
+
+def _part_scores(submission) -> dict[str, float]:
+    return {grade.name: grade.score for notebook in submission.notebooks for grade in notebook.grades}
+
+
 def grades(root: Path, assignment: str) -> tuple[Path, list[str]]:
     """Write ``grading/<a>/grades.csv`` from the gradebook and the last run's roster.
 
@@ -76,6 +89,7 @@ def grades(root: Path, assignment: str) -> tuple[Path, list[str]]:
     flags = json.loads(flags_path.read_text()) if flags_path.exists() else {}
     roster, sandboxed = read_roster(out)
     cfg = nbgrader_config(root)
+    parts = graded_parts(root, assignment)
     rows, unscored = [], []
     with Gradebook(cfg.CourseDirectory.db_url, cfg.CourseDirectory.course_id) as gb:
         max_score = gb.find_assignment(assignment).max_score
@@ -83,24 +97,26 @@ def grades(root: Path, assignment: str) -> tuple[Path, list[str]]:
         for sid in students:
             entry = roster.get(sid, Entry(GRADED))
             late = entry.late
-            score = ""
+            score, by_part = "", [""] * len(parts)
             if entry.status == NOTHING:
-                score = _fmt(0.0)
+                score, by_part = _fmt(0.0), [_fmt(0.0)] * len(parts)
             elif entry.status == GRADED:
                 try:
                     submission = gb.find_submission(assignment, sid)
                     score = _fmt(submission.score)
                     late = late or submission.total_seconds_late > 0
+                    got = _part_scores(submission)
+                    by_part = [_fmt(got[p]) if got.get(p) is not None else "" for p in parts]
                 except MissingEntry:  # never a zero for a grade the gradebook does not have
                     pass
             if score == "":
                 unscored.append(sid)
             rows.append([sid, score, _fmt(max_score), int(sid in flags), int(late),
-                         "" if sandboxed is None else int(sandboxed)])
+                         "" if sandboxed is None else int(sandboxed), *by_part])
     path = out / "grades.csv"
     with path.open("w", newline="") as fh:
         writer = csv.writer(fh)
-        writer.writerow(COLUMNS)
+        writer.writerow(COLUMNS + parts)
         writer.writerows(rows)
     return path, unscored
 
