@@ -3,6 +3,7 @@ these scripts only make it reproducible). Not an assignment: nbgrader only looks
 asked to release."""
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
@@ -18,9 +19,33 @@ def _meta(grade_id: str, *, grade: bool, solution: bool, locked: bool, points: i
     return {"nbgrader": meta}
 
 
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def with_traditional(text: str) -> str:
+    """``text`` (English, then Simplified Chinese) with a folded Traditional Chinese section at the end:
+    every paragraph holding Chinese, converted with the book's own conversion (OpenCC ``s2twp`` and
+    the glossary's terms); a heading keeps only its Chinese half, in bold."""
+    from bnbook.i18n.convert import to_traditional
+
+    converted = []
+    for paragraph in text.split("\n\n"):
+        if not _CJK.search(paragraph):
+            continue
+        if paragraph.startswith("#"):
+            chinese = paragraph.lstrip("#").split(" / ")[-1].strip()
+            converted.append(f"**{to_traditional(chinese)}**")
+        else:
+            converted.append(to_traditional(paragraph))
+    if not converted:
+        return text
+    return text + "\n\n<details><summary>繁體中文</summary>\n\n" + "\n\n".join(converted) + "\n\n</details>"
+
+
 def markdown(grade_id: str, text: str):
-    """Read-only instructions (English paragraph(s), then Chinese)."""
-    cell = nbformat.v4.new_markdown_cell(textwrap.dedent(text).strip())
+    """Read-only instructions (English paragraph(s), then Simplified Chinese; Traditional Chinese is
+    generated from the Simplified, folded at the end of the cell)."""
+    cell = nbformat.v4.new_markdown_cell(with_traditional(textwrap.dedent(text).strip()))
     cell.metadata.update(_meta(grade_id, grade=False, solution=False, locked=True))
     return cell
 

@@ -38,3 +38,22 @@ def test_script_writes_the_committed_notebook(script, tmp_path):
     assert written.read_bytes() == committed.read_bytes(), (
         f"solutions/{a}/{a}.ipynb differs from what solutions/_authoring/{script.name} writes: edit the script, "
         f"run `python solutions/_authoring/{script.name}`, then `make release`, and commit all three")
+
+
+@pytest.mark.parametrize("assignment", S.assignments())
+def test_every_instruction_has_its_traditional_chinese(assignment):
+    """Each released instruction cell with Simplified Chinese ends with a folded Traditional Chinese
+    section made by the book's conversion: it holds the converted twin of every Simplified paragraph."""
+    import re
+
+    from bnbook.i18n.convert import to_traditional
+
+    marker = "<details><summary>繁體中文</summary>"
+    for cell in S.release_nb(assignment).cells:
+        if cell.cell_type != "markdown" or not re.search(r"[\u3400-\u9fff]", cell.source):
+            continue
+        assert marker in cell.source, cell.source[:80]
+        simplified, traditional = cell.source.split(marker)
+        for paragraph in simplified.split("\n\n"):
+            if re.search(r"[\u3400-\u9fff]", paragraph) and not paragraph.startswith("#"):
+                assert to_traditional(paragraph) in traditional, paragraph[:60]
