@@ -90,20 +90,17 @@ cells = [
     $$\mu = \frac1N\sum_i x_i, \quad \sigma^2 = \frac1N\sum_i (x_i-\mu)^2, \quad
     s = \frac{1}{\sqrt{\sigma^2+\epsilon}}, \quad \hat x_i = (x_i-\mu)\,s, \quad y_i = \gamma\hat x_i + \beta .$$
 
-    Walk back from $y$ to $x$. Every $x_i$ reaches the loss along three paths: directly through its own
-    $\hat x_i$, through the mean $\mu$ and through the variance $\sigma^2$:
+    Walk back from $y$ to $x$, one node at a time, with the chain rule. Derive, on paper first:
 
-    $$\frac{\partial L}{\partial \hat x_i} = \gamma\, dy_i, \qquad
-    \frac{\partial L}{\partial \sigma^2} = -\frac12 (\sigma^2+\epsilon)^{-3/2}
-    \sum_j \frac{\partial L}{\partial \hat x_j}(x_j-\mu), \qquad
-    \frac{\partial L}{\partial \mu} = -s \sum_j \frac{\partial L}{\partial \hat x_j}$$
+    1. $\partial L/\partial \hat x_i$ from $y_i = \gamma\hat x_i + \beta$;
+    2. $\partial L/\partial \sigma^2$: $\sigma^2$ reaches every $\hat x_j$ through $s = (\sigma^2+\epsilon)^{-1/2}$;
+    3. $\partial L/\partial \mu$: $\mu$ reaches every $\hat x_j$ directly, and $\sigma^2$ too (show that this
+       second path adds nothing: what is $\sum_j (x_j-\mu)$?);
+    4. $\partial L/\partial x_i$, the sum of three paths: directly through its own $\hat x_i$, through $\mu$
+       (which depends on $x_i$ with weight $1/N$) and through $\sigma^2$ (differentiate
+       $\frac1N\sum_j (x_j-\mu)^2$ with respect to $x_i$).
 
-    (the path $\mu \to \sigma^2$ adds
-    $\frac{\partial L}{\partial \sigma^2}\cdot\left(-\frac2N\sum_j (x_j-\mu)\right) = 0$), and
-
-    $$\frac{\partial L}{\partial x_i} = \underbrace{\frac{\partial L}{\partial \hat x_i}\, s}_{\text{direct}}
-    + \underbrace{\frac{\partial L}{\partial \mu}\,\frac1N}_{\text{via }\mu}
-    + \underbrace{\frac{\partial L}{\partial \sigma^2}\,\frac{2(x_i-\mu)}{N}}_{\text{via }\sigma^2} .$$
+    Your Part 3 checker will tell you whether the result is right.
 
     Complete `batchnorm_backward(dy, x, gamma, eps=1e-5)` for `(N, D)` inputs: it recomputes the
     forward pass (given) and returns `(dx, dgamma, dbeta)`. Name each gradient after its node
@@ -111,10 +108,13 @@ cells = [
     $\sigma^2$ gives the "naive" gradient $\gamma\, s\, dy$, which is only right when the statistics are
     fixed (inference), not in training.
 
-    前向计算按节点拆开如上式（都按特征 $j$ 分别计算，$N$ 是批量大小）。现在从 $y$ 倒着走回 $x$。每个 $x_i$ 通过
-    三条路径影响损失：直接经过它自己的 $\hat x_i$，经过均值 $\mu$，以及经过方差 $\sigma^2$。三个中间梯度见第二个
-    公式（$\mu \to \sigma^2$ 这条路径的贡献为零，因为各值与均值之差的和为零），把三条路径加起来就得到
-    $\partial L/\partial x_i$。
+    前向计算按节点拆开如上式（都按特征 $j$ 分别计算，$N$ 是批量大小）。现在用链式法则从 $y$ 一个节点一个节点地
+    倒着走回 $x$。请先在纸上推导：(1) 由 $y_i = \gamma\hat x_i + \beta$ 求 $\partial L/\partial \hat x_i$；
+    (2) $\partial L/\partial \sigma^2$：$\sigma^2$ 经过 $s = (\sigma^2+\epsilon)^{-1/2}$ 影响每个 $\hat x_j$；
+    (3) $\partial L/\partial \mu$：$\mu$ 直接影响每个 $\hat x_j$，也经过 $\sigma^2$ 影响它们（说明第二条路径的贡献为零：
+    $\sum_j (x_j-\mu)$ 等于多少？）；(4) $\partial L/\partial x_i$ 是三条路径之和：直接经过它自己的 $\hat x_i$，
+    经过 $\mu$（$x_i$ 对它的权重是 $1/N$），以及经过 $\sigma^2$（把 $\frac1N\sum_j (x_j-\mu)^2$ 对 $x_i$ 求导）。
+    第 3 部分的检验器会告诉你结果对不对。
 
     请补全 `batchnorm_backward(dy, x, gamma, eps=1e-5)`，输入形状为 `(N, D)`：函数里已经重新算了一遍前向传播，
     你需要返回 `(dx, dgamma, dbeta)`。每个梯度用它对应的节点命名（`dx_hat`、`dvar`、`dmu`），一个节点写一行。
@@ -248,13 +248,11 @@ cells = [
     markdown("part4-text", r"""
     ## Part 4 (5 points): the compact formula / 第 4 部分（5 分）：紧凑公式
 
-    Substituting $\partial L/\partial\sigma^2$ and $\partial L/\partial\mu$ into the three paths, the
-    whole gradient collapses into one line, per channel over its $m$ values:
-
-    $$dx = \frac{\gamma\, s}{m}\left( m\, dy - \sum dy - \hat x \sum dy\,\hat x \right)
-         = \frac{\gamma\, s}{m}\left( m\, dy - d\beta - \hat x\, d\gamma \right).$$
-
-    The two sums are exactly `dbeta` and `dgamma`, so once you have them `dx` costs no further sum. For
+    Substitute your $\partial L/\partial\sigma^2$ and $\partial L/\partial\mu$ into the three paths and
+    simplify, per channel over its $m$ values: the whole gradient collapses into one line of the form
+    $dx = \frac{\gamma\, s}{m}\left( m\, dy - \ldots \right)$, where the two sums you meet are sums you
+    have already computed in Part 1. Derive it (write $(x_i-\mu)\,s$ as $\hat x_i$), then code it: once
+    you have those two sums, `dx` costs no further sum. For
     `(N, D)` inputs, $m = N$. For images `(N, C, H, W)`, one channel shares one $\gamma_c$ and one pair
     of statistics over the batch and all positions, so every sum runs over the axes `(0, 2, 3)` and
     $m = N \cdot H \cdot W$.
@@ -264,8 +262,10 @@ cells = [
     `(C,)`. Hint: the forward pass in the first code cell shows the axes and the shape `(1, C, 1, 1)`
     that broadcasts; sums with `keepdims=True` broadcast back against `x`.
 
-    把 $\partial L/\partial\sigma^2$ 和 $\partial L/\partial\mu$ 代回三条路径，整个梯度就化成了一行（对每个通道的
-    $m$ 个值分别计算），见上式。式中的两个求和恰好就是 `dbeta` 和 `dgamma`，有了它们，求 `dx` 不需要再多做任何求和。
+    把你推出的 $\partial L/\partial\sigma^2$ 和 $\partial L/\partial\mu$ 代回三条路径并化简（对每个通道的 $m$ 个值分别
+    计算），整个梯度会化成形如 $dx = \frac{\gamma\, s}{m}\left( m\, dy - \ldots \right)$ 的一行，其中出现的两个求和
+    你在第 1 部分已经算过。请推导出来（把 $(x_i-\mu)\,s$ 写成 $\hat x_i$），再写成代码：有了这两个求和，求 `dx` 不需要
+    再多做任何求和。
     对 `(N, D)` 输入，$m = N$；对图像输入 `(N, C, H, W)`，同一个通道在整批和所有空间位置上共用一个 $\gamma_c$ 和一组
     统计量，所以每个求和都在轴 `(0, 2, 3)` 上进行，$m = N \cdot H \cdot W$。
 
@@ -356,6 +356,26 @@ cells = [
         print(f"{name:8s} largest |dx - numerical| = {np.abs(dx_try - numeric).max():.1e}")
     dx_ones = batchnorm_backward(np.ones_like(x_try), x_try, gamma_try)[0]
     print("largest |dx| with an all-ones dy:", np.abs(dx_ones).max())
+    """),
+    markdown("timing-text", r"""
+    ## How much faster is the compact formula? / 紧凑公式快多少？
+
+    The graph version makes a temporary array for every node; the compact one reuses `dbeta` and
+    `dgamma`. Time both on a larger batch (as CS231n does). The ratio depends on your machine: not graded.
+
+    按计算图求梯度时，每个节点都要生成一个临时数组；紧凑公式则直接复用 `dbeta` 和 `dgamma`。在更大的批量上给两者
+    计时（CS231n 也这样做）。比值取决于你的机器，这个单元格不计分。
+    """),
+    scratch("""
+    import timeit
+
+    rng = np.random.default_rng(4)
+    x_big, dy_big = rng.normal(size=(512, 256)), rng.normal(size=(512, 256))
+    gamma_big = rng.normal(size=256)
+    staged = min(timeit.repeat(lambda: batchnorm_backward(dy_big, x_big, gamma_big), number=20, repeat=5))
+    compact = min(timeit.repeat(lambda: batchnorm_backward_compact(dy_big, x_big, gamma_big), number=20, repeat=5))
+    print(f"graph {staged / 20 * 1e3:.2f} ms, compact {compact / 20 * 1e3:.2f} ms: "
+          f"the compact formula is {staged / compact:.1f}x as fast")
     """),
 ]
 
