@@ -43,6 +43,10 @@ def test_a_regrade_gives_the_same_scores_from_the_same_seeds(tmp_path):
     for _ in range(2):
         proc = run_cli(course, "autograde", A, "--submissions", str(folder), "--jobs", "2")
         assert proc.returncode == 0, proc.stderr[-3000:]
+        # the console: one summary line per student, no SQLAlchemy warnings, no kernel banners
+        assert re.search(r"^  alice +20/20$", proc.stdout, re.M), proc.stdout
+        assert re.search(r"^  mallory-eps +\d+/20$", proc.stdout, re.M), proc.stdout
+        assert "SAWarning" not in proc.stderr and "connect another client" not in proc.stdout + proc.stderr
         rows = read_csv(course / "grading" / A / "grades.csv")
         runs.append(({sid: float(r["score"]) for sid, r in rows.items()},
                      {sid: _seed_lines(course, sid) for sid in rows}))

@@ -30,7 +30,7 @@ from .course import course_root, prepare_environment, release
 from .feedback import feedback
 from .layouts import InputError
 from .preflight import SandboxBroken
-from .report import grades
+from .report import grades, summary_lines
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -103,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _autograde(root: Path, args) -> int:
     outcome = autograde(root, args.assignment, args.submissions, args.jobs, sandbox=not args.unsandboxed)
+    print("\n".join(summary_lines(outcome.grades, outcome.problems)))
     for sid, problem in outcome.problems.items():
         print(f"  {sid}: {problem}", file=sys.stderr)
     for line in outcome.unrecognised:

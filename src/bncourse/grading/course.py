@@ -22,7 +22,13 @@ def course_root() -> Path:
 
 
 def prepare_environment() -> None:
-    """UTF-8 for the bilingual notebooks, and this Python's bin folder on PATH."""
+    """UTF-8 for the bilingual notebooks, this Python's bin folder on PATH, and quiet about SQLAlchemy's
+    warnings on nbgrader's session use (harmless, and they buried the one line per student)."""
+    import warnings
+
+    from sqlalchemy.exc import SAWarning
+
+    warnings.filterwarnings("ignore", category=SAWarning)
     os.environ.setdefault("LANG", "C.UTF-8")
     # nbgrader runs `alembic` from PATH the first time it creates a gradebook
     bindir = os.path.dirname(sys.executable)

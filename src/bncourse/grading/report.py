@@ -121,5 +121,20 @@ def grades(root: Path, assignment: str) -> tuple[Path, list[str]]:
     return path, unscored
 
 
+def summary_lines(path: Path, problems: dict[str, str]) -> list[str]:
+    """One line per student of ``grades.csv``: the score, flagged or late, or why there is none."""
+    with path.open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    width = max((len(r["student_id"]) for r in rows), default=0)
+    lines = []
+    for r in rows:
+        score = f"{r['score']}/{r['max_score']}" if r["score"] != "" else "no score"
+        notes = [word for word, column in (("flagged", "flagged"), ("late", "late")) if r.get(column) == "1"]
+        if r["student_id"] in problems:
+            notes.append(problems[r["student_id"]])
+        lines.append(f"  {r['student_id']:<{width}}  {score:>9}" + (f"  ({'; '.join(notes)})" if notes else ""))
+    return lines
+
+
 def _fmt(x: float) -> str:
     return f"{x:g}"

@@ -119,6 +119,11 @@ def bwrap_command(connection_file: str, workdir: str, python: str = sys.executab
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     cmd = bwrap_command(args[0], os.getcwd())
+    # the kernel talks to the grader over its sockets; what it prints on its own stdout is its
+    # "to connect another client" banner, which only cluttered the grading console
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.close(devnull)
     os.execvp(cmd[0], cmd)
 
 
