@@ -226,3 +226,18 @@ def test_every_case_reference_runs():
             outputs = case.reference(*inputs)
             assert len(outputs) == len(case.outputs), name
             assert outputs[0].shape == np.shape(inputs[0]), name
+
+
+def test_every_scenario_answer_comes_with_its_reason(capsys):
+    """The choices check prints, passed or failed, one line per scenario: the course's answer and why."""
+    from bncourse.grading.cases.norm_variants import REASONS
+
+    assert set(REASONS) == set(ANSWERS)
+    verify(A, "choices", dict(ANSWERS))
+    out = capsys.readouterr().out
+    for key, word in ANSWERS.items():
+        assert f"  {key}: {word} (right): {REASONS[key]}" in out
+    wrong = {**ANSWERS, "style_transfer": "batch"}
+    with pytest.raises(AssertionError):
+        verify(A, "choices", wrong)
+    assert f"  style_transfer: instance (you chose 'batch'): {REASONS['style_transfer']}" in capsys.readouterr().out

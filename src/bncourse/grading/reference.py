@@ -92,6 +92,7 @@ def check(case: Case, seed: int, answer: Callable[[tuple], list]) -> dict:
     Returns the verdict: ``{"ok": True, "seed", "draws"}`` or ``{"ok": False, "seed", "draw",
     "message"}``, the message led by the likely mistake when one matches."""
     rng = np.random.default_rng(seed)
+    verdict: dict = {"ok": True, "seed": seed, "draws": case.draws}
     for draw in range(case.draws):
         inputs = tuple(case.make_inputs(rng))
         got = answer(inputs)
@@ -101,8 +102,11 @@ def check(case: Case, seed: int, answer: Callable[[tuple], list]) -> dict:
             mistake = likely_mistake(case, got, inputs)
             if mistake is not None:
                 problem = f"probably {mistake}. {problem}"
-            return {"ok": False, "seed": seed, "draw": draw + 1, "message": problem}
-    return {"ok": True, "seed": seed, "draws": case.draws}
+            verdict = {"ok": False, "seed": seed, "draw": draw + 1, "message": problem}
+            break
+    if case.explain is not None:
+        verdict["notes"] = case.explain(inputs, got)
+    return verdict
 
 
 def run(assignment: str, case_name: str, stdin, stdout, student: str = "") -> None:

@@ -116,9 +116,10 @@ def verify(assignment: str, case: str, student_fn: Callable[..., Any], timeout: 
             child.wait()
         for stream in (child.stdin, child.stdout, child.stderr):
             stream.close()
+    notes = f"\n{payload['notes']}" if payload.get("notes") else ""
     if not payload.get("ok"):
         verdict = f"hidden check '{case}' failed: {payload.get('message')}"
-        print(f"{verdict} [seed {payload.get('seed')}]", flush=True)
+        print(f"{verdict} [seed {payload.get('seed')}]{notes}", flush=True)
         raise AssertionError(verdict)
-    print(f"hidden check '{case}' passed {payload.get('draws')} random draws [seed {payload.get('seed')}]",
+    print(f"hidden check '{case}' passed {payload.get('draws')} random draws [seed {payload.get('seed')}]{notes}",
           flush=True)

@@ -14,6 +14,9 @@ Each module defines ``CASES = {"case_name": Case(...)}``:
   While the check calls the student's function, those names in the student's namespace are the
   correct ones, so a bug in part 1 is charged in part 1 only (one bug, one charge). Runs in the
   student's kernel: plain NumPy, never ``bnbook``.
+- ``explain(inputs, got) -> str``: optional, runs in the child: lines for the feedback about the
+  student's outputs on the last draw, shown whether the check passed or not (norm-variants gives the
+  reason for each scenario's answer).
 - ``mistakes``: the usual wrong answers, ``{"what is probably wrong, in one line": wrong}`` where
   ``wrong`` has the student's signature (a function or a class, adapted by ``call`` like the
   student's). A failed check names the first one whose outputs match the student's, and
@@ -41,6 +44,7 @@ class Case:
     atol: float = 1e-8
     draws: int = 3
     uses: dict[str, Callable[..., Any]] = field(default_factory=dict)
+    explain: Callable[..., str] | None = None
     mistakes: dict[str, Callable[..., Any]] = field(default_factory=dict)
 
     def output_name(self, i: int) -> str:

@@ -122,6 +122,30 @@ ANSWERS = {
 }
 
 
+REASONS = {
+    "transformer_lm": "per token, with no batch statistics to share between sequences (Vaswani et al., 2017)",
+    "rnn_variable_length": "per example at every step; batch norm would need statistics per time step",
+    "online_batch_1": "a batch of one has no batch statistics, and a vector has no channels to group",
+    "style_transfer": "it removes each image's own contrast, the style to replace (Ulyanov et al., 2016)",
+    "detection_2_per_gpu": "two images per device are too few for batch statistics; groups do not need them (Wu & He, 2018)",
+    "video_2_clips_per_gpu": "as for detection: too few clips per device for batch statistics",
+    "imagenet_cnn_batch_256": "large batches give good statistics, and batch norm is the CNN default",
+    "fold_into_conv": "fixed running statistics make it an affine map that folds into the convolution",
+}
+
+
+def _choices_explain(inputs, got):
+    """One line per scenario: the student's answer, the course's, and why."""
+    keys = [str(k) for k in inputs[0]]
+    answers = [str(a) for a in np.asarray(got[0]).reshape(-1)] if got else []
+    lines = []
+    for key in sorted(keys):
+        theirs = answers[keys.index(key)] if len(answers) == len(keys) else "?"
+        mark = "right" if theirs == ANSWERS[key] else f"you chose {theirs!r}"
+        lines.append(f"  {key}: {ANSWERS[key]} ({mark}): {REASONS[key]}")
+    return "\n".join(lines)
+
+
 def _choices_inputs(rng):
     """Every scenario, in a fresh order: a student's grade never depends on which were drawn."""
     return (rng.permutation(np.array(sorted(ANSWERS))),)
@@ -236,7 +260,7 @@ CASES = {
                                      _group(groups_of=lambda c, g: 1),
                                  UNBIASED: _group(ddof=1), EPS_OUTSIDE: _group(eps_outside=True)}),
     "choices": Case(make_inputs=_choices_inputs, reference=_choices_reference, call=_choices_call,
-                    outputs=("answers",), draws=2,
+                    outputs=("answers",), draws=2, explain=_choices_explain,
                     mistakes={"batch norm is chosen everywhere: look again at where a batch has too few "
                               "examples, or none to share": _all("batch"),
                               "layer norm is chosen everywhere: batch, instance and group norm each have "
