@@ -215,7 +215,8 @@ CASES = {
     "compact_4d": Case(make_inputs=_backward_4d_inputs,
                        **{**_BACKWARD, "mistakes": {
                            "the statistics are taken per channel and position (over axis 0 only) instead of "
-                           "per channel over axes (0, 2, 3)": _backward(axes_of=lambda x: (0,), m_of=lambda x: x.shape[0]),
+                           "per channel over axes (0, 2, 3)":
+                               _backward(axes_of=lambda x: (0,), m_of=lambda x: x.shape[0]),
                            "m counts the batch only (N) instead of every value of a channel (N * H * W)":
                                _backward(m_of=lambda x: x.shape[0]),
                            **_backward_mistakes()}}),

@@ -127,7 +127,8 @@ REASONS = {
     "rnn_variable_length": "per example at every step; batch norm would need statistics per time step",
     "online_batch_1": "a batch of one has no batch statistics, and a vector has no channels to group",
     "style_transfer": "it removes each image's own contrast, the style to replace (Ulyanov et al., 2016)",
-    "detection_2_per_gpu": "two images per device are too few for batch statistics; groups do not need them (Wu & He, 2018)",
+    "detection_2_per_gpu": ("two images per device are too few for batch statistics; groups do not need them "
+                            "(Wu & He, 2018)"),
     "video_2_clips_per_gpu": "as for detection: too few clips per device for batch statistics",
     "imagenet_cnn_batch_256": "large batches give good statistics, and batch norm is the CNN default",
     "fold_into_conv": "fixed running statistics make it an affine map that folds into the convolution",
