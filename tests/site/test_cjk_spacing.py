@@ -25,3 +25,12 @@ def test_no_whitespace_between_two_chinese_characters(site, lang):
     count = sum(len(v) for v in found.values())
     report = "\n".join(f"{page}: {s!r}" for page, spaces in found.items() for s in spaces)
     assert not found, f"{lang}: {count} spaces between Chinese characters:\n{report}"
+
+
+@pytest.mark.parametrize("lang", ["zh-Hans", "zh-Hant"])
+def test_no_bold_marker_is_left_unrendered(site, lang):
+    """CommonMark closes ``**`` after punctuation only before a space or punctuation (**代价**。)."""
+    from cjktext import prose_runs
+
+    left = [f"{page.name}: {run.strip()[:60]!r}" for page in pages(site / lang) for run in prose_runs(page) if "**" in run]
+    assert not left, "\n".join(left)
