@@ -67,6 +67,7 @@ def test_quotation_marks_become_taiwan_ones_without_spaces():
     assert to_traditional("框架里的 “momentum” 意思") == "框架裡的「momentum」意思"
     assert to_traditional("“外层‘内层’外层”") == "「外層『內層』外層」"
     assert to_traditional("报错 “Expected more”。") == "出錯「Expected more」。"
+    assert to_traditional("以为 LayerNorm “与批量无关”就") == "以為 LayerNorm「與批次無關」就"
 
 
 # --- the glossary, inside longer phrases ---

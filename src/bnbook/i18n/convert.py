@@ -89,10 +89,11 @@ def overrides() -> list[tuple[str, str]]:
 
 _OPEN = {"“": "「", "‘": "『"}
 _CLOSE = {"”": "」", "’": "』"}
-# A space between a Taiwan quotation mark and a Chinese character or another full-width mark:
-# the mainland text sets “…” apart with spaces (框架里的 “momentum” 意思), 「…」 needs none.
+# No space between a word and 「, nor between 」 and Chinese: the mainland text sets “…” apart
+# with spaces (框架里的 “momentum” 意思), 「…」 carries its own spacing. Markdown syntax before
+# a quotation mark (a list bullet, a table bar) keeps its space.
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3001-\u303f\uff01-\uff60"
-_SPACE_BEFORE_OPEN = re.compile(f"(?<=[{_CJK}]) +(?=[「『])")
+_SPACE_BEFORE_OPEN = re.compile(r"(?<=\w) +(?=[「『])")  # a word (Chinese or Latin) then 「: LayerNorm「…」
 _SPACE_AFTER_CLOSE = re.compile(f"(?<=[」』]) +(?=[{_CJK}])")
 
 
