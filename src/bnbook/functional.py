@@ -18,10 +18,21 @@ instance norm   spatial axes, per sample and channel    ``(C,)``
 group norm      a group of channels and spatial axes    ``(C,)``
 ==============  ======================================  =====================
 
-So the module has one core, :func:`normalize_over_axes` and its backward, and four thin
-named wrappers. Everything is written against the Python array API
-(``xp = array_namespace(x)``): NumPy, CuPy and ``array_api_strict`` arrays go in, and the
-same array type, dtype and device come out.
+So the four public pairs (``batch_norm_forward`` / ``batch_norm_backward``, ...) are thin
+named wrappers around one forward and one backward, :func:`_affine_norm_forward` and
+:func:`_affine_norm_backward`, which normalize a view of ``x`` over a set of axes and
+apply gamma and beta. Group norm's view is ``(N, G, C // G, *spatial)``, in which each
+group is one slice; the others use ``x`` itself. :func:`normalize_over_axes` is the bare
+standardization, without gamma and beta (chapter 1 standardizes features with it).
+Batch norm at test time (running statistics, eval mode, folding) is in
+:mod:`bnbook.inference`; ``batch_norm_inference`` is re-exported here.
+
+Everything is written against the Python array API (``xp = array_namespace(x)``): NumPy,
+CuPy and ``array_api_strict`` arrays go in, and the same array type, dtype and device
+come out. gamma and beta may be Python lists, but an array of another library than x is
+refused with a ``ValueError`` (no silent copy between host and GPU). The two operations
+that touch every value, the sums and the scaling by ``gamma * inv_std``, are arranged for
+speed in :mod:`bnbook._kernels`; read them as ``xp.sum(a * w)`` and ``a * gamma * inv_std``.
 
 Conventions (each one pinned by a test against PyTorch in float64):
 
@@ -37,7 +48,12 @@ import math
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from array_api_compat import array_namespace, device
+from array_api_compat import array_namespace
+
+from bnbook._args import as_param, broadcast_shape, check_eps, check_input
+from bnbook._kernels import sum_over, times_gamma_inv_std
+from bnbook.arrays import library_name, same_library
+from bnbook.inference import batch_norm_inference
 
 Array = Any  # any array-API array: numpy.ndarray, cupy.ndarray, array_api_strict.Array
 
@@ -45,7 +61,6 @@ __all__ = [
     "NormCache",
     "NormStats",
     "normalize_over_axes",
-    "normalize_over_axes_backward",
     "batch_norm_forward",
     "batch_norm_backward",
     "batch_norm_inference",
@@ -109,62 +124,6 @@ class NormCache:
         return xp.reshape(self.x_centered * self.stats.inv_std, self.x_shape)
 
 
-def _sum_over(a: Array, axes: tuple[int, ...], weight: Array | None = None) -> Array:
-    """``sum(a * weight)`` (or ``sum(a)``) over ``axes``, keepdims shape, without an ``a * weight`` temporary.
-
-    ``weight`` has the number of dimensions of ``a`` and broadcasts against it. Two layouts
-    are matrix-vector products, which BLAS does reading ``a`` once at memory speed (about
-    twice as fast as ``xp.sum``) and writing nothing the size of ``a``; this is where much
-    of the speed of the kernels comes from (``benchmarks/kernels.py``):
-
-    * the summed axes end the array (batch norm's spatial axes, layer norm's features):
-      they are one contiguous block in memory, reshaped into a single last axis, and each
-      row is summed by ``vecdot(row, weight_row)``, or ``row @ ones`` for a plain sum;
-    * the summed axes start the array and ``weight`` is constant along the others (layer
-      norm's dgamma and dbeta, summed over the batch): ``a`` is a matrix
-      ``(block, rest)`` and the sum is ``weight @ a`` (``ones @ a`` for a plain sum).
-
-    Anything else, only small arrays in the kernels, is ``xp.sum(a * weight)``.
-    """
-    xp = array_namespace(a)
-    if not axes:
-        return a if weight is None else a * weight
-    ndim, shape = a.ndim, tuple(a.shape)
-    kept_shape = tuple(1 if ax in axes else n for ax, n in enumerate(shape))
-    n_trailing = 0
-    while ndim - 1 - n_trailing in axes:
-        n_trailing += 1
-    n_leading = 0
-    while n_leading in axes:
-        n_leading += 1
-    split = ndim - n_trailing  # a[..., split:] is the trailing block
-
-    if n_trailing and (weight is None or tuple(weight.shape[split:]) == shape[split:]):
-        block = math.prod(shape[split:])
-        a2 = xp.reshape(a, (*shape[:split], block))
-        if weight is None:
-            partial = a2 @ xp.ones(block, dtype=a.dtype, device=device(a))
-        else:
-            partial = xp.vecdot(a2, xp.reshape(weight, (*weight.shape[:split], block)), axis=-1)
-        partial = xp.reshape(partial, (*partial.shape, *(1,) * n_trailing))
-        rest = tuple(ax for ax in axes if ax < split)
-        return xp.sum(partial, axis=rest, keepdims=True) if rest else partial
-
-    weight_per_row = weight is None or (
-        tuple(weight.shape[:n_leading]) == shape[:n_leading] and all(n == 1 for n in weight.shape[n_leading:])
-    )
-    if n_leading == len(axes) and weight_per_row:
-        block = math.prod(shape[:n_leading])
-        a2 = xp.reshape(a, (block, math.prod(shape[n_leading:])))
-        if weight is None:
-            w = xp.ones(block, dtype=a.dtype, device=device(a))
-        else:
-            w = xp.reshape(weight, (block,))
-        return xp.reshape(w @ a2, kept_shape)
-
-    return xp.sum(a if weight is None else a * weight, axis=axes, keepdims=True)
-
-
 # --------------------------------------------------------------------------------------
 # The core: normalize over a set of axes
 # --------------------------------------------------------------------------------------
@@ -196,60 +155,14 @@ def normalize_over_axes(x: Array, axes: tuple[int, ...], eps: float = 1e-5) -> t
 def _center_and_scale(x: Array, axes: tuple[int, ...], eps: float) -> tuple[Array, NormStats]:
     """``x - mean`` and the statistics over ``axes``: the first half of :func:`normalize_over_axes`."""
     xp = array_namespace(x)
-    _check_eps(eps)
+    check_eps(eps)
     m = math.prod(x.shape[a] for a in axes)
-    mu = _sum_over(x, axes) / m
+    mu = sum_over(x, axes) / m
     x_centered = x - mu
     # Two passes: the variance of the centred values, never E[x^2] - E[x]^2.
-    var = _sum_over(x_centered, axes, x_centered) / m
+    var = sum_over(x_centered, axes, x_centered) / m
     inv_std = 1.0 / xp.sqrt(var + eps)
     return x_centered, NormStats(mu, var, inv_std)
-
-
-def normalize_over_axes_backward(
-    dx_hat: Array,
-    x_hat: Array,
-    inv_std: Array,
-    axes: tuple[int, ...],
-    mean_dx_hat: Array | None = None,
-    mean_dx_hat_x_hat: Array | None = None,
-) -> Array:
-    r"""Backward of :func:`normalize_over_axes`.
-
-    Every entry of a slice feeds the slice's mean and variance, so the gradient of one
-    entry depends on all the others. Summing the three paths (direct, through
-    :math:`\mu`, through :math:`\sigma^2`) gives the compact form
-
-    .. math::
-
-        \frac{\partial L}{\partial x} = \frac{1}{\sqrt{\sigma^2+\epsilon}}
-        \left( \frac{\partial L}{\partial \hat x}
-        - \operatorname{mean}\frac{\partial L}{\partial \hat x}
-        - \hat x \operatorname{mean}\left(\frac{\partial L}{\partial \hat x}\hat x\right) \right).
-
-    Parameters
-    ----------
-    dx_hat, x_hat : array, same shape
-    inv_std : array, keepdims shape of the statistics
-    axes : tuple of int
-    mean_dx_hat, mean_dx_hat_x_hat : array, optional
-        The two means, when the caller already has them (batch norm does: they are
-        ``gamma * dbeta / m`` and ``gamma * dgamma / m``), which saves two passes.
-
-    Returns
-    -------
-    dx : array, shape of x_hat
-    """
-    m = math.prod(x_hat.shape[a] for a in axes)
-    if mean_dx_hat is None:
-        mean_dx_hat = _sum_over(dx_hat, axes) / m
-    if mean_dx_hat_x_hat is None:
-        mean_dx_hat_x_hat = _sum_over(dx_hat, axes, x_hat) / m
-    dx = x_hat * mean_dx_hat_x_hat
-    dx -= dx_hat  # work in one temporary: dx = -(dx_hat - x_hat * mean(...))
-    dx += mean_dx_hat
-    dx *= -inv_std
-    return dx
 
 
 # --------------------------------------------------------------------------------------
@@ -275,13 +188,13 @@ def _affine_norm_forward(
     kernels.py``), so ``y`` is the only new array and the shift is added in place.
     """
     xp = array_namespace(x)
-    gamma = _as_param(gamma, "gamma", x, param_shape)
-    beta = _as_param(beta, "beta", x, param_shape)
-    param_view = _broadcast_shape(view_shape, param_axes)
+    gamma = as_param(gamma, "gamma", x, param_shape)
+    beta = as_param(beta, "beta", x, param_shape)
+    param_view = broadcast_shape(view_shape, param_axes)
     gamma_v, beta_v = xp.reshape(gamma, param_view), xp.reshape(beta, param_view)
 
     x_centered, stats = _center_and_scale(xp.reshape(x, view_shape), stat_axes, eps)
-    y = _times_gamma_inv_std(x_centered, gamma_v, stats.inv_std)
+    y = times_gamma_inv_std(x_centered, gamma_v, stats.inv_std)
     y += beta_v  # in place: y is our own new array
     cache = NormCache(kind, x_centered, stats, gamma_v, stat_axes, param_axes, tuple(x.shape), param_shape)
     return xp.reshape(y, x.shape), cache
@@ -290,14 +203,22 @@ def _affine_norm_forward(
 def _affine_norm_backward(kind: str, dy: Array, cache: Any) -> tuple[Array, Array, Array]:
     r"""Backward of :func:`_affine_norm_forward`: returns ``(dx, dgamma, dbeta)``.
 
-    With :math:`\hat x = x_c s` (:math:`x_c = x - \mu`, :math:`s = 1/\sqrt{\sigma^2+\epsilon}`)
-    and means over the statistics' axes, the compact form of :func:`normalize_over_axes_backward`
-    becomes
+    Every entry of a slice feeds the slice's mean and variance, so the gradient of one
+    entry depends on all the others. Summing the three paths (direct, through
+    :math:`\mu`, through :math:`\sigma^2`) gives the compact form, with means over the
+    statistics' axes and :math:`g = \gamma\, dy = \partial L / \partial \hat x`,
 
     .. math::
 
-        dx = s \left( \gamma\, dy - \operatorname{mean}(\gamma\, dy)
-             - x_c s^2 \operatorname{mean}(\gamma\, dy\, x_c) \right).
+        \frac{\partial L}{\partial x} = \frac{1}{\sqrt{\sigma^2+\epsilon}}
+        \left( g - \operatorname{mean}(g) - \hat x \operatorname{mean}(g\, \hat x) \right),
+        \quad
+        \frac{\partial L}{\partial \gamma} = \sum dy\, \hat x, \quad
+        \frac{\partial L}{\partial \beta} = \sum dy,
+
+    with gamma's sums over the axes along which gamma is constant. The code works with
+    :math:`x_c = x - \mu` and :math:`s = 1/\sqrt{\sigma^2+\epsilon}` (so :math:`\hat x = x_c s`,
+    never stored): :math:`dx = s\,(g - \operatorname{mean}(g) - x_c s^2 \operatorname{mean}(g\, x_c))`.
 
     Along the axes where both gamma and the statistics are constant (all of them for
     batch norm, the spatial ones for instance and group norm), ``dy`` and ``dy * x_c`` are
@@ -310,6 +231,11 @@ def _affine_norm_backward(kind: str, dy: Array, cache: Any) -> tuple[Array, Arra
             f"got a cache from {got!r}. Pass the second value returned by {kind}_forward."
         )
     xp = array_namespace(dy)
+    if not same_library(dy, cache.x_centered):
+        raise ValueError(
+            f"dy: a {library_name(dy)} array, but the forward pass ran on {library_name(cache.x_centered)} "
+            f"arrays. Pass dy in the library of x."
+        )
     if tuple(dy.shape) != cache.x_shape:
         raise ValueError(
             f"dy: expected the shape of the forward output {cache.x_shape}, got {tuple(dy.shape)}."
@@ -317,12 +243,12 @@ def _affine_norm_backward(kind: str, dy: Array, cache: Any) -> tuple[Array, Arra
     x_c, inv_std, gamma = cache.x_centered, cache.stats.inv_std, cache.gamma
     dy = xp.reshape(dy, x_c.shape)
     shared = tuple(a for a in cache.stat_axes if a in cache.param_axes)
-    sum_dy = _sum_over(dy, shared)  # sums over the shared axes, keepdims
-    sum_dy_xc = _sum_over(dy, shared, x_c)  # layer norm (nothing shared): dy * x_c, full size
+    sum_dy = sum_over(dy, shared)  # sums over the shared axes, keepdims
+    sum_dy_xc = sum_over(dy, shared, x_c)  # layer norm (nothing shared): dy * x_c, full size
 
     only_param = tuple(a for a in cache.param_axes if a not in shared)
-    dbeta = _sum_over(sum_dy, only_param)
-    dgamma = _sum_over(sum_dy_xc, only_param, inv_std)
+    dbeta = sum_over(sum_dy, only_param)
+    dgamma = sum_over(sum_dy_xc, only_param, inv_std)
 
     only_stat = tuple(a for a in cache.stat_axes if a not in shared)
     m = math.prod(x_c.shape[a] for a in cache.stat_axes)
@@ -339,32 +265,17 @@ def _affine_norm_backward(kind: str, dy: Array, cache: Any) -> tuple[Array, Arra
         dx *= -(gamma * inv_std)
     else:
         # Layer and group norm: gamma changes within a slice and stays inside the means.
-        mean_g_dy = _sum_over(sum_dy, only_stat, gamma) / m
-        mean_g_dy_xc = _sum_over(sum_dy_xc, only_stat, gamma) / m
+        mean_g_dy = sum_over(sum_dy, only_stat, gamma) / m
+        mean_g_dy_xc = sum_over(sum_dy_xc, only_stat, gamma) / m
         del sum_dy_xc  # layer norm: free the full-size dy * x_c before dx takes its place
         dx = x_c * (-(inv_std * inv_std * inv_std) * mean_g_dy_xc)  # coefficient: stats shape
         dx -= inv_std * mean_g_dy
-        dx += _times_gamma_inv_std(dy, gamma, inv_std)  # one temporary the size of x
+        dx += times_gamma_inv_std(dy, gamma, inv_std)  # one temporary the size of x
     return (
         xp.reshape(dx, cache.x_shape),
         xp.reshape(dgamma, cache.param_shape),
         xp.reshape(dbeta, cache.param_shape),
     )
-
-
-def _times_gamma_inv_std(a: Array, gamma: Array, inv_std: Array) -> Array:
-    """``a * gamma * inv_std`` as one new array, without a temporary of the size of ``a``.
-
-    For batch, instance and group norm, gamma and inv_std are both constant along some
-    axis, so ``gamma * inv_std`` is small and the product takes one pass over ``a``. For
-    layer norm it would be as large as ``a``: multiply by each in turn, the second in place.
-    """
-    product_size = math.prod(max(g, s) for g, s in zip(gamma.shape, inv_std.shape))
-    if product_size < math.prod(a.shape):
-        return a * (gamma * inv_std)
-    out = a * inv_std
-    out *= gamma
-    return out
 
 
 # --------------------------------------------------------------------------------------
@@ -405,7 +316,7 @@ def batch_norm_forward(x: Array, gamma: Array, beta: Array, eps: float = 1e-5) -
         ``x`` with fewer than 2 dimensions, only one value per channel (no variance to
         estimate), ``gamma``/``beta`` not of shape ``(C,)``, or ``eps <= 0``.
     """
-    x = _check_input(x, "batch_norm_forward", min_ndim=2)
+    x = check_input(x, "batch_norm_forward", min_ndim=2)
     axes = (0, *range(2, x.ndim))
     m = math.prod(x.shape[a] for a in axes)
     if m < 2:
@@ -442,35 +353,6 @@ def batch_norm_backward(dy: Array, cache: NormCache) -> tuple[Array, Array, Arra
     return _affine_norm_backward("batch_norm", dy, cache)
 
 
-def batch_norm_inference(
-    x: Array, running_mean: Array, running_var: Array, gamma: Array, beta: Array, eps: float = 1e-5
-) -> Array:
-    r"""Batch normalization in eval mode: fixed statistics, one example at a time is fine.
-
-    :math:`y = \gamma (x - \mu_{run}) / \sqrt{\sigma^2_{run} + \epsilon} + \beta`, which is
-    an affine map per channel, so it can be folded into the preceding layer (chapter 6).
-
-    Parameters
-    ----------
-    x : array, shape (N, C) or (N, C, *spatial); N may be 1
-    running_mean, running_var, gamma, beta : array, shape (C,)
-
-    Returns
-    -------
-    y : array, shape of x
-    """
-    x = _check_input(x, "batch_norm_inference", min_ndim=2)
-    _check_eps(eps)
-    xp = array_namespace(x)
-    shape = (x.shape[1],)
-    mean, var = (_as_param(a, n, x, shape) for a, n in ((running_mean, "running_mean"), (running_var, "running_var")))
-    gamma, beta = _as_param(gamma, "gamma", x, shape), _as_param(beta, "beta", x, shape)
-    scale = gamma / xp.sqrt(var + eps)
-    shift = beta - mean * scale
-    b = _broadcast_shape(x.shape, (0, *range(2, x.ndim)))
-    return x * xp.reshape(scale, b) + xp.reshape(shift, b)
-
-
 # --------------------------------------------------------------------------------------
 # Layer, instance and group norm
 # --------------------------------------------------------------------------------------
@@ -494,7 +376,7 @@ def layer_norm_forward(x: Array, gamma: Array, beta: Array, eps: float = 1e-5) -
     y : array, shape of x
     cache : NormCache for :func:`layer_norm_backward`
     """
-    x = _check_input(x, "layer_norm_forward", min_ndim=2)
+    x = check_input(x, "layer_norm_forward", min_ndim=2)
     axes = tuple(range(1, x.ndim))
     return _affine_norm_forward("layer_norm", x, gamma, beta, eps, tuple(x.shape), axes, (0,), tuple(x.shape[1:]))
 
@@ -520,7 +402,7 @@ def instance_norm_forward(x: Array, gamma: Array, beta: Array, eps: float = 1e-5
     y : array, shape of x
     cache : NormCache for :func:`instance_norm_backward`
     """
-    x = _check_input(x, "instance_norm_forward", min_ndim=3)
+    x = check_input(x, "instance_norm_forward", min_ndim=3)
     axes = tuple(range(2, x.ndim))
     m = math.prod(x.shape[a] for a in axes)
     if m < 2:
@@ -561,7 +443,7 @@ def group_norm_forward(
     y : array, shape of x
     cache : NormCache for :func:`group_norm_backward`
     """
-    x = _check_input(x, "group_norm_forward", min_ndim=2)
+    x = check_input(x, "group_norm_forward", min_ndim=2)
     n, c = x.shape[0], x.shape[1]
     if isinstance(num_groups, bool) or not isinstance(num_groups, int) or num_groups < 1 or c % num_groups:
         raise ValueError(
@@ -577,62 +459,3 @@ def group_norm_forward(
 def group_norm_backward(dy: Array, cache: NormCache) -> tuple[Array, Array, Array]:
     """Gradients of :func:`group_norm_forward`: ``(dx, dgamma, dbeta)``, dgamma of shape ``(C,)``."""
     return _affine_norm_backward("group_norm", dy, cache)
-
-
-# --------------------------------------------------------------------------------------
-# Input checks: every message names the argument, what it got and what was expected
-# --------------------------------------------------------------------------------------
-
-
-def _check_input(x: Array, func: str, min_ndim: int) -> Array:
-    try:
-        xp = array_namespace(x)
-    except TypeError:
-        raise ValueError(
-            f"x: {func} expected an array (NumPy, CuPy or another array-API library), "
-            f"got {type(x).__name__}. Wrap lists with numpy.asarray(...)."
-        ) from None
-    if x.ndim < min_ndim:
-        layout = "(N, C, *spatial)" if min_ndim > 2 else "(N, C) or (N, C, *spatial)"
-        raise ValueError(
-            f"x: {func} expected at least {min_ndim} dimensions {layout}, got shape "
-            f"{tuple(x.shape)}. Add the batch axis, e.g. x[None, ...] for one sample."
-        )
-    if not xp.isdtype(x.dtype, "real floating"):
-        x = xp.astype(x, xp.float64)  # integers and booleans: compute in float64
-    return x
-
-
-def _check_eps(eps: float) -> None:
-    if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not eps > 0 or not math.isfinite(eps):
-        raise ValueError(f"eps: expected a small positive number such as 1e-5, got {eps!r}.")
-
-
-def _as_param(value: Array, name: str, x: Array, expected_shape: tuple[int, ...]) -> Array:
-    """Return ``value`` as an array of x's namespace and dtype, after checking its shape."""
-    xp = array_namespace(x)
-    try:
-        same_library = array_namespace(value) is xp
-    except TypeError:
-        same_library = False
-    if same_library:
-        arr = value if value.dtype == x.dtype else xp.astype(value, x.dtype)
-    else:
-        try:
-            arr = xp.asarray(value, dtype=x.dtype)
-        except Exception as err:  # noqa: BLE001 - say what went wrong, in the caller's terms
-            raise ValueError(
-                f"{name}: expected an array of shape {expected_shape} in the same library as x, "
-                f"got {type(value).__name__} ({err})."
-            ) from None
-    if tuple(arr.shape) != tuple(expected_shape):
-        raise ValueError(
-            f"{name}: expected shape {tuple(expected_shape)} for x of shape {tuple(x.shape)}, "
-            f"got shape {tuple(arr.shape)}."
-        )
-    return arr
-
-
-def _broadcast_shape(x_shape: tuple[int, ...], reduced_axes: tuple[int, ...]) -> tuple[int, ...]:
-    """The shape of a parameter that is constant along ``reduced_axes``: those become 1."""
-    return tuple(1 if a in reduced_axes else s for a, s in enumerate(x_shape))

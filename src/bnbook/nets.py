@@ -1,17 +1,25 @@
 """Small networks and one readable training loop for the book's experiments.
 
 Training is deterministic under a seed: the weights, the shuffles and dropout all draw
-from generators derived from it.
+from NumPy generators derived from it, on the host. The networks are built with NumPy
+arrays; ``model.to(xp)`` moves one to another array library (CuPy, ``array_api_strict``),
+and :func:`train`, :func:`predict` and :func:`accuracy` then take data of that library:
+the data stays where it is, and the numbers are those of the NumPy run.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+from array_api_compat import array_namespace, device
 
 from bnbook import layers as L
+
+Array = Any  # an array of the model's library
 
 __all__ = ["mlp", "small_cnn", "History", "train", "accuracy", "predict"]
 
@@ -104,29 +112,33 @@ class History:
     @property
     def diverged(self) -> bool:
         """True when the loss became NaN or infinite."""
-        return any(not np.isfinite(v) for v in self.step_loss)
+        return any(not math.isfinite(v) for v in self.step_loss)
 
 
-def predict(model: L.Module, X: np.ndarray, batch_size: int = 512) -> np.ndarray:
-    """Class predictions of ``model`` in eval mode (the mode is restored afterwards)."""
+def predict(model: L.Module, X: Array, batch_size: int = 512) -> Array:
+    """Class predictions of ``model`` in eval mode (the mode is restored afterwards), shape (N,)."""
+    xp = array_namespace(X)
+    n = X.shape[0]
     was_training = model.training
     model.eval()
     try:
-        out = [model.forward(X[i:i + batch_size]).argmax(axis=1) for i in range(0, len(X), batch_size)]
+        out = [xp.argmax(model.forward(X[i:min(i + batch_size, n), ...]), axis=1) for i in range(0, n, batch_size)]
     finally:
         if was_training:
             model.train()
-    return np.concatenate(out)
+    return xp.concat(out)
 
 
-def accuracy(model: L.Module, X: np.ndarray, y: np.ndarray) -> float:
+def accuracy(model: L.Module, X: Array, y: Array) -> float:
     """Fraction of ``X`` that ``model`` classifies as ``y``, in eval mode."""
-    return float(np.mean(predict(model, X) == y))
+    xp = array_namespace(X)
+    correct = predict(model, X) == y
+    return float(xp.mean(xp.astype(correct, xp.float64)))
 
 
-def train(model: L.Module, X: np.ndarray, y: np.ndarray, *, epochs: int = 10, batch_size: int = 64,
+def train(model: L.Module, X: Array, y: Array, *, epochs: int = 10, batch_size: int = 64,
           lr: float = 0.1, momentum: float = 0.9, weight_decay: float = 0.0, seed: int = 0,
-          X_test: np.ndarray | None = None, y_test: np.ndarray | None = None,
+          X_test: Array | None = None, y_test: Array | None = None,
           on_step: Callable[[int, L.Module], None] | None = None, drop_last: bool = True,
           progress: bool | None = None) -> History:
     """Mini-batch SGD on softmax cross-entropy.
@@ -135,7 +147,8 @@ def train(model: L.Module, X: np.ndarray, y: np.ndarray, *, epochs: int = 10, ba
     ----------
     model : Module
         Maps X (N, ...) to logits (N, K).
-    X, y : training inputs and integer labels
+    X, y : training inputs and integer labels, arrays of the model's library
+        (NumPy unless the model was moved with ``model.to(xp)``)
     epochs, batch_size, lr, momentum, weight_decay, seed
         ``seed`` fixes the order of the shuffles.
     X_test, y_test : optional, for the per-epoch test accuracy
@@ -155,9 +168,10 @@ def train(model: L.Module, X: np.ndarray, y: np.ndarray, *, epochs: int = 10, ba
     from threadpoolctl import threadpool_limits  # installed with scikit-learn
     from tqdm.auto import tqdm
 
+    xp = array_namespace(X)
     rng = np.random.default_rng(seed)
     optimizer = L.SGD(model, lr=lr, momentum=momentum, weight_decay=weight_decay)
-    n = len(X)
+    n = X.shape[0]
     steps_per_epoch = n // batch_size if drop_last else -(-n // batch_size)
     total = epochs * steps_per_epoch
     show = total > 2000 if progress is None else progress
@@ -172,13 +186,14 @@ def train(model: L.Module, X: np.ndarray, y: np.ndarray, *, epochs: int = 10, ba
             np.errstate(over="ignore", invalid="ignore", divide="ignore"), \
             threadpool_limits(limits=1, user_api="blas"):
         for _ in range(epochs):
-            order = rng.permutation(n)
+            # drawn on the host, so every library sees the same batches
+            order = xp.asarray(rng.permutation(n), device=device(X))
             for i in range(steps_per_epoch):
                 idx = order[i * batch_size:(i + 1) * batch_size]
-                logits = model.forward(X[idx])
-                loss, dlogits = L.softmax_cross_entropy(logits, y[idx])
+                logits = model.forward(xp.take(X, idx, axis=0))
+                loss, dlogits = L.softmax_cross_entropy(logits, xp.take(y, idx, axis=0))
                 history.step_loss.append(loss)
-                if not np.isfinite(loss):
+                if not math.isfinite(loss):
                     return history
                 model.backward(dlogits)
                 optimizer.step()

@@ -7,12 +7,15 @@ edition's values (language, search text, cache folder, vendored scripts):
     _build/src/zh-Hant/     the generated Traditional pages (rewritten only when changed)
     _build/cache/<lang>/    jupyter-cache: a page is re-executed only when its code changed
     _build/doctrees/<lang>/ Sphinx's environment: a rebuild re-reads only changed pages
+    _build/views/           the baked widgets' images, by content hash (see bnbook.widgets._bake);
+                            each edition publishes those its pages use in _static/views/
     _build/html/<lang>/     the edition
     _build/html/index.html  sends a reader to the edition their browser prefers, or lets them choose
 
 Warnings are errors (``-W``), so a cell that raises, output on stderr, a missing glyph, a broken
 reference or an unknown ``{exercise}`` name fails the build and names the page.
-Each edition runs in its own Python process, with ``BNBOOK_LANG`` set for its kernels.
+Each edition runs in its own Python process, with ``BNBOOK_LANG`` set for its kernels and
+``BNBOOK_BAKE_DIR`` telling them to bake their widgets for the static site.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import hashlib
 import html
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -31,7 +35,9 @@ from pathlib import Path
 import yaml
 
 from bncourse.editions import EDITIONS, generate_zh_hant
+from bncourse.repository import book_config, find_repository
 from bncourse.vendor import IPYWIDGETS_JS, MATHJAX_PATH, vendor
+from bnbook.widgets._bake import BAKE_DIR_VARIABLE
 
 FAVICON = Path(__file__).with_name("static") / "favicon.svg"
 # The repository root: the current folder when it holds _config.yml (make book), else the
@@ -74,7 +80,8 @@ def edition_config(root: Path, lang: str, static: Path) -> dict:
     hub = os.environ.get("BNBOOK_JUPYTERHUB_URL")
     if hub:
         config.setdefault("launch_buttons", {})["jupyterhub_url"] = hub
-    return config
+    # The repository and launch buttons: the clone's git remote or BNBOOK_REPOSITORY, else none.
+    return _deep_update(config, book_config(find_repository(root)[0]))
 
 
 # Pages whose output is generated from data files rather than from their own code: the
@@ -83,6 +90,20 @@ def edition_config(root: Path, lang: str, static: Path) -> dict:
 DATA_PAGES = {
     "glossary": ["src/bnbook/i18n/glossary", "src/bnbook/i18n/strings/site.toml"],
 }
+# A page that shows a widget also depends on the widget's module and the baking plumbing
+# (its baked views are part of its cached output), and on the labels.
+WIDGET_IMPORT = re.compile(r"bnbook\.widgets(?:\.(\w+)|\s+import\s+([\w ,]+))")
+WIDGET_PLUMBING = ["src/bnbook/widgets/_figure.py", "src/bnbook/widgets/_bake.py", "src/bnbook/i18n/strings"]
+
+
+def page_data(page: Path) -> list[str]:
+    """The files besides its code that a page's cached output depends on (repository-relative)."""
+    modules: set[str] = set()
+    for match in WIDGET_IMPORT.finditer(page.read_text(encoding="utf-8")):
+        names = [match[1]] if match[1] else [n.split(" as ")[0].strip() for n in match[2].split(",")]
+        modules.update(n for n in names if n)
+    widgets = [f"src/bnbook/widgets/{m}.py" for m in sorted(modules)]
+    return DATA_PAGES.get(page.stem, []) + (WIDGET_PLUMBING + widgets if widgets else [])
 
 
 def _data_digest(root: Path, paths: list[str]) -> str:
@@ -97,12 +118,12 @@ def _data_digest(root: Path, paths: list[str]) -> str:
 
 
 def refresh_data_pages(root: Path, lang: str, source: Path) -> list[str]:
-    """Drop the cached execution of data-generated pages whose data changed; return their names."""
+    """Drop the cached execution of pages whose data (:func:`page_data`) changed; return their names."""
     cache_dir = root / "_build" / "cache" / lang
     refreshed = []
-    for page, paths in DATA_PAGES.items():
-        path = source / f"{page}.md"
-        if not path.is_file():
+    for path in sorted(source.glob("*.md")):
+        page, paths = path.stem, page_data(path)
+        if not paths:
             continue
         digest = _data_digest(root, paths)
         stamp = cache_dir / f".{page}.data-sha256"
@@ -306,6 +327,7 @@ def main(argv: list[str] | None = None) -> int:
         return build_edition(root, args.edition_process, static)
 
     langs = args.lang or list(EDITIONS)
+    print(find_repository(root)[1], flush=True)
     vendor(root / "_build")
     if "zh-Hant" in langs:
         changed = generate_zh_hant(root)
@@ -317,6 +339,7 @@ def main(argv: list[str] | None = None) -> int:
         rc = subprocess.call(
             [sys.executable, "-m", "bncourse.build", "--root", str(root), "--edition-process", lang],
             env={**os.environ, "BNBOOK_LANG": lang, "PYTHONWARNINGS": os.environ.get("PYTHONWARNINGS", ""),
+                 BAKE_DIR_VARIABLE: str(root / "_build" / "views"),
                  "IPYTHONDIR": str(kernel_ipython_dir(root))},
         )
         timings[lang] = round(time.perf_counter() - start, 1)

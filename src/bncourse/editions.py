@@ -15,9 +15,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Edition", "EDITIONS", "ASSIGNMENTS", "REPOSITORY", "convert_page", "generate_zh_hant"]
+__all__ = ["Edition", "EDITIONS", "ASSIGNMENTS", "convert_page", "generate_zh_hant"]
 
-REPOSITORY = "bnbook-course/batchnorm-book"
 ASSIGNMENTS = ("feature-scaling", "bn-forward", "bn-backward", "bn-inference", "norm-variants")
 
 

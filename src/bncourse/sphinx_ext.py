@@ -4,8 +4,11 @@
   (``../<lang>/<page>.html``, one more ``../`` per folder level), so it works from any folder and
   from a plain file server.
 - The ``{exercise}`` role: ``{exercise}`bn-forward``` renders links to the student notebook
-  ``exercises/<a>/<a>.ipynb`` on the repository and a Binder launch for it. An unknown name is
+  ``exercises/<a>/<a>.ipynb`` on the repository and a Binder launch for it (the repository the build
+  found, see :mod:`bncourse.repository`; without one, the notebook's path). An unknown name is
   an error naming the page and line, and fails the build.
+- The baked widgets' images are published with each edition (:mod:`bncourse.baked_views`), and
+  the widget state a page embeds holds only what its widgets need (:mod:`bncourse.widget_state`).
 """
 
 from __future__ import annotations
@@ -19,7 +22,10 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxRole
 
-from bncourse.editions import ASSIGNMENTS, EDITIONS, REPOSITORY
+from bncourse.baked_views import publish_views
+from bncourse.editions import ASSIGNMENTS, EDITIONS
+from bncourse.repository import Repository, from_config
+from bncourse.widget_state import compact_page_state
 
 logger = logging.getLogger(__name__)
 
@@ -29,13 +35,12 @@ STATIC = Path(__file__).with_name("static")  # bncourse.css, bncourse.js, favico
 __all__ = ["setup", "exercise_urls", "switcher_links"]
 
 
-def exercise_urls(assignment: str, repository: str = REPOSITORY, branch: str = "main") -> dict[str, str]:
-    """The repository and Binder addresses of an assignment's student notebook."""
+def exercise_urls(assignment: str, repository: Repository | None) -> dict[str, str]:
+    """The path of an assignment's student notebook and, with a repository, its page and Binder launch."""
     notebook = f"exercises/{assignment}/{assignment}.ipynb"
-    return {
-        "notebook": f"https://github.com/{repository}/blob/{branch}/{notebook}",
-        "binder": f"https://mybinder.org/v2/gh/{repository}/{branch}?labpath={notebook}",
-    }
+    if repository is None:
+        return {"path": notebook}
+    return {"path": notebook, "notebook": repository.file_url(notebook), "binder": repository.binder_url(notebook)}
 
 
 def switcher_links(pagename: str, current: str) -> list[tuple[str, str, str | None]]:
@@ -66,10 +71,14 @@ class ExerciseRole(SphinxRole):
             self.env.bncourse_unknown_exercises = getattr(self.env, "bncourse_unknown_exercises", set())
             self.env.bncourse_unknown_exercises.add((self.env.docname, name))
             return [nodes.problematic(self.rawtext, self.rawtext)], []
-        urls = exercise_urls(name)
+        options = self.config.html_theme_options or {}
+        urls = exercise_urls(name, from_config(options.get("repository_url"), options.get("repository_branch")))
         box = nodes.inline(classes=["bn-exercise"])
         box += nodes.literal(name, name, classes=["bn-exercise-name"])
         box += nodes.Text(" ")
+        if "notebook" not in urls:  # no repository known to the build: where the notebook is
+            box += nodes.literal(urls["path"], urls["path"], classes=["bn-exercise-path"])
+            return [box], []
         box += nodes.reference("", t("site_exercise_notebook", lang=lang), refuri=urls["notebook"], classes=["bn-exercise-notebook"])
         box += nodes.Text(" · ")
         box += nodes.reference("", t("site_exercise_binder", lang=lang), refuri=urls["binder"], classes=["bn-exercise-binder"])
@@ -172,9 +181,11 @@ def setup(app: Sphinx) -> dict:
     app.connect("config-inited", _use_templates)
     app.connect("html-page-context", _add_switcher)
     app.connect("html-page-context", _drop_thebe)
+    app.connect("html-page-context", compact_page_state, priority=900)  # after myst-nb adds the state
     app.connect("env-purge-doc", _purge)
     app.connect("doctree-read", _join_cjk_lines)
     app.connect("build-finished", _check_unknown)
+    app.connect("build-finished", publish_views)
     # Chapter 4's title holds math and shows in the sidebar of every page, including genindex and
     # search, which have no formula of their own: load MathJax on every page, not only on those.
     app.set_html_assets_policy("always")

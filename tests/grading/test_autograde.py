@@ -2,47 +2,17 @@
 SQLite gradebook, the parallel sandboxed autograde, feedback, the CSV. Slow (a minute or two)."""
 from __future__ import annotations
 
-import csv
 import json
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
 import submissions as S
+from runner import make_course, read_csv, run_cli
 
 ROOT = S.ROOT
 pytestmark = pytest.mark.slow
-CELL_TIMEOUT = 6  # seconds per cell in the test course (30 in the real one)
-
-
-def make_course(tmp: Path) -> Path:
-    course = tmp / "course"
-    course.mkdir()
-    shutil.copy2(ROOT / "nbgrader_config.py", course)
-    with (course / "nbgrader_config.py").open("a") as fh:
-        fh.write(f"\nc.Execute.timeout = {CELL_TIMEOUT}\n")
-    shutil.copytree(ROOT / "solutions", course / "solutions")
-    shutil.copytree(ROOT / "exercises", course / "exercises")
-    return course
-
-
-def run_cli(course: Path, *args: str) -> subprocess.CompletedProcess:
-    bindir = str(Path(sys.executable).parent)
-    env = {"PATH": bindir + ":/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": str(course),
-           "PYTHONPATH": str(ROOT / "src")}
-    return subprocess.run([sys.executable, "-m", "bncourse.grading", *args], cwd=course, env=env,
-                          capture_output=True, text=True, timeout=900)
-
-
-def read_csv(path: Path) -> dict[str, dict]:
-    with path.open() as fh:
-        rows = list(csv.DictReader(fh))
-    assert [r["student_id"] for r in rows] == sorted({r["student_id"] for r in rows}), "one row per student"
-    return {r["student_id"]: r for r in rows}
 
 
 def gradebook_students(course: Path, assignment: str) -> dict[str, float | None]:
@@ -178,6 +148,7 @@ def test_every_student_gets_the_score_they_earned(graded_class):
     got = {sid: float(r["score"]) for sid, r in rows.items()}
     assert got == expected
     assert {float(r["max_score"]) for r in rows.values()} == {expected["alice"]}
+    assert {r["sandboxed"] for r in rows.values()} == {"1"} and {r["late"] for r in rows.values()} == {"0"}
 
 
 def test_gradebook_has_everyone_and_the_same_scores(graded_class):

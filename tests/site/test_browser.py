@@ -26,7 +26,8 @@ SHOT_PAGES = ("preface", "glossary", "instructors")
 def browser():
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in requirements-test.txt")
     if not os.path.exists(CHROMIUM):
-        pytest.skip(f"no Chromium at {CHROMIUM}: apt-get install -y chromium (.ci/run does)")
+        pytest.fail(f"Chromium is not installed (no {CHROMIUM}): `make test` installs it as root, "
+                    "or run `sudo apt-get install -y chromium fonts-noto-cjk`")
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
         yield browser

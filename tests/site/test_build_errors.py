@@ -52,8 +52,10 @@ def _book(tmp_path: Path, page: str) -> Path:
     return tmp_path
 
 
-def _build(root: Path) -> subprocess.CompletedProcess:
+def _build(root: Path, **settings: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
+    env.pop("BNBOOK_REPOSITORY", None)
+    env.update(settings)
     return subprocess.run(
         [sys.executable, "-m", "bncourse.build", "--root", str(root), "--lang", "en"],
         env=env, capture_output=True, text=True, timeout=300,
@@ -62,11 +64,26 @@ def _build(root: Path) -> subprocess.CompletedProcess:
 
 def test_a_known_exercise_builds_and_links_the_notebook(tmp_path):
     root = _book(tmp_path, "# Start\n\nTry {exercise}`bn-backward`.\n")
+    proc = _build(root, BNBOOK_REPOSITORY="https://github.com/Ada/bn-course", BNBOOK_BRANCH="main")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "repository https://github.com/Ada/bn-course (branch main, from BNBOOK_REPOSITORY)" in proc.stdout
+    html = (root / "_build/html/en/start.html").read_text(encoding="utf-8")
+    assert "https://github.com/Ada/bn-course/blob/main/exercises/bn-backward/bn-backward.ipynb" in html
+    assert "mybinder.org/v2/gh/Ada/bn-course/main?labpath=exercises/bn-backward/bn-backward.ipynb" in html
+    # the page's own buttons: the repository, and Binder opening this page's source in JupyterLab
+    assert 'href="https://github.com/Ada/bn-course"' in html
+    assert "mybinder.org/v2/gh/Ada/bn-course/main?urlpath=lab/tree/book/en/start.md" in html
+    assert "bnbook-course/batchnorm-book" not in html
+
+
+def test_without_a_repository_there_are_no_buttons_and_the_build_says_so(tmp_path):
+    root = _book(tmp_path, "# Start\n\nTry {exercise}`bn-backward`.\n")  # a folder that is no git clone
     proc = _build(root)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "no repository address (no git remote" in proc.stdout
     html = (root / "_build/html/en/start.html").read_text(encoding="utf-8")
-    assert "exercises/bn-backward/bn-backward.ipynb" in html
-    assert "mybinder.org/v2/gh/bnbook-course/batchnorm-book/main?labpath=exercises/bn-backward/bn-backward.ipynb" in html
+    assert "mybinder.org" not in html and "github.com" not in html
+    assert "exercises/bn-backward/bn-backward.ipynb" in html  # the exercise still says where the notebook is
 
 
 def test_an_unknown_exercise_fails_the_build_naming_the_page(tmp_path):

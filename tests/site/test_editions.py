@@ -7,6 +7,7 @@ import pytest
 from bnbook.i18n import glossary
 from bnbook.i18n.convert import to_traditional
 from bncourse.editions import convert_page
+from bncourse.repository import Repository
 from bncourse.sphinx_ext import exercise_urls, switcher_links
 
 
@@ -64,11 +65,13 @@ def test_switcher_links_are_relative_to_the_page_folder():
 
 
 def test_exercise_urls():
-    urls = exercise_urls("bn-forward")
-    assert urls["notebook"] == "https://github.com/bnbook-course/batchnorm-book/blob/main/exercises/bn-forward/bn-forward.ipynb"
+    repo = Repository("https://github.com/Ada/bn-course", "main", "test")
+    urls = exercise_urls("bn-forward", repo)
+    assert urls["notebook"] == "https://github.com/Ada/bn-course/blob/main/exercises/bn-forward/bn-forward.ipynb"
     assert urls["binder"] == (
-        "https://mybinder.org/v2/gh/bnbook-course/batchnorm-book/main?labpath=exercises/bn-forward/bn-forward.ipynb"
+        "https://mybinder.org/v2/gh/Ada/bn-course/main?labpath=exercises/bn-forward/bn-forward.ipynb"
     )
+    assert exercise_urls("bn-forward", None) == {"path": "exercises/bn-forward/bn-forward.ipynb"}
 
 
 def test_chinese_line_breaks_are_joined_but_not_english_ones():

@@ -50,3 +50,23 @@ def test_backward_with_a_wrong_dy_shape():
     _, cache = F.batch_norm_forward(x, *C3)
     with pytest.raises(ValueError, match=r"dy: expected .*\(4, 3\).* got \(3, 4\)"):
         F.batch_norm_backward(np.ones((3, 4)), cache)
+
+
+def test_parameters_from_another_array_library_are_refused_not_converted():
+    """A NumPy gamma with an array_api_strict x (a CuPy x on the GPU) is an error, not a silent copy."""
+    strict = pytest.importorskip("array_api_strict")
+    x = strict.asarray(np.random.default_rng(0).normal(size=(4, 3)))
+    with pytest.raises(ValueError, match=r"gamma: a numpy array, but x is a array_api_strict array.*asarray"):
+        F.batch_norm_forward(x, np.ones(3), strict.zeros(3))
+    with pytest.raises(ValueError, match=r"running_var: a numpy array"):
+        F.batch_norm_inference(x, strict.zeros(3), np.ones(3), strict.ones(3), strict.zeros(3))
+    _, cache = F.batch_norm_forward(x, strict.ones(3), strict.zeros(3))
+    with pytest.raises(ValueError, match=r"dy: a numpy array, but the forward pass ran on array_api_strict"):
+        F.batch_norm_backward(np.ones((4, 3)), cache)
+
+
+def test_python_lists_are_fine_as_parameters():
+    strict = pytest.importorskip("array_api_strict")
+    x = strict.asarray(np.random.default_rng(0).normal(size=(4, 3)))
+    y, _ = F.batch_norm_forward(x, [1.0, 1.0, 1.0], [0.0, 0.0, 0.0])
+    assert type(y) is type(x)

@@ -17,6 +17,7 @@ from functools import cache
 import numpy as np
 
 from bnbook import functional as F
+from bnbook.activations import sigmoid
 from bnbook.data import load_digits
 from bnbook.layers import BatchNorm
 from bnbook.nets import History, mlp, train
@@ -35,7 +36,7 @@ SATURATED_SLOPE = 0.1
 def activation(name: str, z: np.ndarray) -> np.ndarray:
     """sigmoid, tanh or relu of ``z``."""
     if name == "sigmoid":
-        return np.exp(-np.logaddexp(0.0, -z))  # = 1 / (1 + exp(-z)), no overflow, accurate tails
+        return sigmoid(np.asarray(z, dtype=np.float64))
     if name == "tanh":
         return np.tanh(z)
     if name == "relu":

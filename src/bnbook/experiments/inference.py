@@ -20,8 +20,10 @@ from functools import cache
 
 import numpy as np
 
+from bnbook import inference as core
 from bnbook import layers as L
 from bnbook import nets
+from bnbook.activations import softmax
 from bnbook.data import load_digits
 
 __all__ = [
@@ -88,8 +90,7 @@ def ema_path(values: np.ndarray, momentum: float | None, start: float) -> np.nda
     out = np.empty(len(values))
     r = float(start)
     for t, v in enumerate(values.tolist(), start=1):  # plain floats: 300 steps in ~0.1 ms
-        w = 1.0 / t if momentum is None else momentum
-        r = (1 - w) * r + w * v
+        r = core.running_average(r, v, momentum, num_batches=t)
         out[t - 1] = r
     return out
 
@@ -97,13 +98,13 @@ def ema_path(values: np.ndarray, momentum: float | None, start: float) -> np.nda
 def ema(values: np.ndarray, momentum: float | None, start: float | np.ndarray) -> np.ndarray:
     """The running estimate after the last of ``values`` (steps first), PyTorch's convention.
 
-    ``r <- (1 - momentum) r + momentum v``; ``momentum=None`` is the cumulative average
-    (weight ``1 / t`` at step ``t``), which does not depend on ``start``.
+    ``r <- (1 - momentum) r + momentum v`` (:func:`bnbook.inference.running_average`);
+    ``momentum=None`` is the cumulative average (weight ``1 / t`` at step ``t``), which
+    does not depend on ``start``.
     """
     r = np.array(start, dtype=float) * np.ones(values.shape[1:])
     for t, v in enumerate(values, start=1):
-        w = 1.0 / t if momentum is None else momentum
-        r = (1 - w) * r + w * v
+        r = core.running_average(r, v, momentum, num_batches=t)
     return r
 
 
@@ -259,8 +260,7 @@ def mode_predictions(model: L.Sequential, X: np.ndarray, y: np.ndarray, batch_si
         for i in range(0, len(X), batch_size):
             idx = order[i:i + batch_size]
             logits = net.forward(X[idx])
-            z = logits - logits.max(axis=1, keepdims=True)
-            p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+            p = softmax(logits, axis=1)
             p_true[idx] = p[np.arange(len(idx)), y[idx]]
             correct[idx] = logits.argmax(axis=1) == y[idx]
     except ValueError:
@@ -276,9 +276,10 @@ def mode_predictions(model: L.Sequential, X: np.ndarray, y: np.ndarray, batch_si
 def fold_batchnorm(model: L.Sequential) -> L.Sequential:
     r"""A copy of ``model`` where each ``Linear`` or ``Conv2d`` followed by ``BatchNorm`` is one layer.
 
-    In eval mode BN is ``y = a (z - mu) + beta`` with ``a = gamma / sqrt(var + eps)`` per
-    channel, and ``z = W x + b``; so ``y = (a W) x + (a (b - mu) + beta)``. The BN layers
-    disappear; the result equals the original in eval mode (chapter 6, eq. ``ch06-fold``).
+    In eval mode BN is ``y = s z + t`` per channel, with ``s = gamma / sqrt(var + eps)``
+    and ``t = beta - s mu``, and ``z = W x + b``; so ``y = (s W) x + (s b + t)``
+    (:func:`bnbook.inference.fold_batch_norm`). The BN layers disappear; the result equals
+    the original in eval mode (chapter 6, eq. ``ch06-fold``).
     """
     layers = [copy.deepcopy(layer) for layer in model.layers]
     out: list[L.Module] = []
@@ -287,13 +288,9 @@ def fold_batchnorm(model: L.Sequential) -> L.Sequential:
         layer = layers[i]
         nxt = layers[i + 1] if i + 1 < len(layers) else None
         if isinstance(layer, (L.Linear, L.Conv2d)) and isinstance(nxt, L.BatchNorm):
-            a = nxt.gamma / np.sqrt(nxt.running_var + nxt.eps)  # (C,)
-            b = layer.b if layer.b is not None else np.zeros_like(a)
-            if isinstance(layer, L.Linear):
-                layer.W = layer.W * a  # (in, C): scale each output column
-            else:
-                layer.W = layer.W * a[:, None, None, None]  # (C, in, k, k)
-            layer.b = a * (b - nxt.running_mean) + nxt.beta
+            channel_axis = -1 if isinstance(layer, L.Linear) else 0  # W is (in, C) or (C, in, k, k)
+            layer.W, layer.b = core.fold_batch_norm(layer.W, layer.b, nxt.running_mean, nxt.running_var,
+                                                    nxt.gamma, nxt.beta, nxt.eps, channel_axis)
             layer.param_names = ("W", "b")
             out.append(layer)
             i += 2

@@ -22,6 +22,7 @@ import numpy as np
 from bnbook import data, nets
 from bnbook import layers as L
 from bnbook import functional as F
+from bnbook import inference as I
 from bnbook import variants as V
 
 __all__ = [
@@ -231,11 +232,11 @@ def rnn_forward(params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray, nor
             z, c = F.batch_norm_forward(a, params["gamma"], params["beta"])
             if running is not None:
                 mean, var = running
-                mean[t] = (1 - momentum) * mean[t] + momentum * a.mean(axis=0)
-                var[t] = (1 - momentum) * var[t] + momentum * a.var(axis=0, ddof=1)
+                mean[t], var[t] = I.update_running_stats(mean[t], var[t], c.stats.mean[0],
+                                                         I.unbiased_variance(c.stats.var[0], n), momentum)
         else:
             s = min(t, len(running[0]) - 1)
-            z, c = F.batch_norm_inference(a, running[0][s], running[1][s], params["gamma"], params["beta"]), None
+            z, c = I.batch_norm_inference(a, running[0][s], running[1][s], params["gamma"], params["beta"]), None
         h = np.tanh(z)
         logits = h @ params["W_o"] + params["b_o"]
         step_loss, dl = L.softmax_cross_entropy(logits, y[:, t])
@@ -346,7 +347,7 @@ def batch_renorm_gap(batch_size: int, r_max: float = 3.0, d_max: float = 5.0, ch
     bn_gap = renorm_gap = 0.0
     for _ in range(trials):
         x = rng.normal(mean, np.sqrt(var), size=(batch_size, channels))
-        y_inf = F.batch_norm_inference(x, mean, var, gamma, beta)
+        y_inf = I.batch_norm_inference(x, mean, var, gamma, beta)
         y_bn, _ = F.batch_norm_forward(x, gamma, beta)
         y_rn, _ = V.batch_renorm_forward(x, gamma, beta, mean, var, r_max, d_max)
         bn_gap += np.abs(y_bn - y_inf).mean() / trials

@@ -15,6 +15,7 @@ import numpy as np
 
 from bnbook import data, nets
 from bnbook import layers as L
+from bnbook.inference import fold_batch_norm
 
 __all__ = ["SIZES", "EPOCHS", "FLOPS_PER_VALUE", "GridRun", "lr_init_grid", "fold_bn_into_linear", "bn_flop_share"]
 
@@ -60,15 +61,10 @@ def lr_init_grid(lrs: tuple[float, ...] = (0.01, 0.1, 1.0), init_stds: tuple[flo
 def fold_bn_into_linear(W: np.ndarray, b: np.ndarray | None, bn: L.BatchNorm) -> tuple[np.ndarray, np.ndarray]:
     r"""Merge an eval-mode BatchNorm into the Linear layer before it: ``x @ W' + b'``.
 
-    In inference BN is a fixed affine map per feature,
-    :math:`y = \gamma (z - \mu) / \sqrt{\sigma^2 + \epsilon} + \beta` with :math:`z = x W + b`, so
-
-    .. math::
-
-        W' = W \, \operatorname{diag}(s), \quad b' = (b - \mu) s + \beta, \quad
-        s = \gamma / \sqrt{\sigma^2 + \epsilon},
-
-    and the deployed network pays nothing for BN.
+    In inference BN is a fixed affine map per feature, :math:`y = s z + t` with
+    :math:`s = \gamma / \sqrt{\sigma^2 + \epsilon}`, :math:`t = \beta - s \mu` and
+    :math:`z = x W + b`, so :math:`W' = W \operatorname{diag}(s)`, :math:`b' = s b + t`, and the
+    deployed network pays nothing for BN (:func:`bnbook.inference.fold_batch_norm`).
 
     Parameters
     ----------
@@ -78,9 +74,7 @@ def fold_bn_into_linear(W: np.ndarray, b: np.ndarray | None, bn: L.BatchNorm) ->
     -------
     W_folded : (in, out), b_folded : (out,)
     """
-    scale = bn.gamma / np.sqrt(bn.running_var + bn.eps)  # (out,)
-    bias = np.zeros(W.shape[1]) if b is None else b
-    return W * scale, (bias - bn.running_mean) * scale + bn.beta
+    return fold_batch_norm(W, b, bn.running_mean, bn.running_var, bn.gamma, bn.beta, bn.eps)
 
 
 def bn_flop_share(sizes: tuple[int, ...] = SIZES, flops_per_value: int = FLOPS_PER_VALUE) -> float:

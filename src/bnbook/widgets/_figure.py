@@ -9,6 +9,11 @@ Speed: drawing the text of a figure (ticks, labels) costs most of a redraw. Arti
 registered with :meth:`FigureView.animate` are left out of a cached background, and an
 update redraws only them over it (blitting): a few milliseconds instead of ~50. When a
 change moves the axes (new limits, new ticks), call ``refresh(full=True)``.
+
+On the static site there is no kernel to run the update: when the site build sets
+``BNBOOK_BAKE_DIR``, :func:`make_widget` bakes the widget (:mod:`bnbook.widgets._bake`):
+it runs the same update over a grid of the controls' values and returns a widget that
+switches between those precomputed views in the browser.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from matplotlib.figure import Figure
 from PIL import Image as PILImage
 
 from bnbook.i18n import get_language
+from bnbook.widgets._bake import bake, bake_dir, control_grid
 
 __all__ = ["FigureView", "make_widget"]
 
@@ -41,6 +47,7 @@ class FigureView:
     ----------
     figure, axes : the matplotlib figure and what ``subplots`` returned
     image : ipywidgets.Image holding the last PNG
+    publish : whether a render is handed to ``image`` (baking turns it off and reads :meth:`frame`)
     """
 
     def __init__(self, figsize: tuple[float, float] = (7.0, 3.2), dpi: int = 80, **subplots: Any) -> None:
@@ -55,6 +62,7 @@ class FigureView:
         self._animated: list[Artist] = []
         self._background = None
         self.renders = 0  # how many PNGs were made: lets make_widget skip a second one
+        self.publish = True
 
     def animate(self, *artists: Artist) -> None:
         """Mark artists whose data change on updates; they are redrawn over a cached background."""
@@ -78,33 +86,43 @@ class FigureView:
         for artist in self._animated:
             if artist.get_visible():
                 artist.axes.draw_artist(artist) if artist.axes else artist.draw(renderer)
-        self.image.value = self._png()
+        if self.publish:
+            self.image.value = self._png()
         self.renders += 1
+
+    def frame(self) -> PILImage.Image:
+        """The last render as an RGB image."""
+        rgba = PILImage.frombuffer("RGBA", self.canvas.get_width_height(), self.canvas.buffer_rgba())
+        return rgba.convert("RGB")
 
     def _png(self) -> bytes:
         buf = io.BytesIO()
-        rgba = PILImage.frombuffer("RGBA", self.canvas.get_width_height(), self.canvas.buffer_rgba())
-        rgba.convert("RGB").save(buf, format="png", compress_level=1)  # speed over size
+        self.frame().save(buf, format="png", compress_level=1)  # speed over size
         return buf.getvalue()
 
 
 def make_widget(controls: dict[str, W.Widget], view: FigureView, update: Callable[[], dict],
-                extra: list[W.Widget] | None = None) -> W.VBox:
+                extra: list[W.Widget] | None = None, grid: dict[str, Any] | None = None) -> W.VBox:
     """Wire ``controls`` to ``update`` and return the widget container.
 
     ``update()`` reads the controls, recomputes with :mod:`bnbook.functional` or
     :mod:`bnbook.layers`, moves the artists (and calls ``view.refresh(full=True)`` itself
     if it changed limits or texts) and returns the numbers it plotted; they are kept as
-    ``box.state`` so tests can check them against the math. The container also carries
-    ``box.controls`` and ``box.view``.
+    ``box.state`` so tests can check them against the math. ``extra`` are output widgets
+    (HTML, labels) shown above the figure. The container also carries ``box.controls``,
+    ``box.view``, ``box.extras`` and ``box.axes``: the static site's grid of control values
+    (:func:`bnbook.widgets._bake.control_grid`), which ``grid`` declares for float sliders
+    and may narrow for the others. It is checked here, in the live widget too, so a grid
+    that lacks a default or a declaration fails in the widget's own tests.
 
     Returns
     -------
-    ipywidgets.VBox
+    ipywidgets.VBox: live; baked (:func:`bnbook.widgets._bake.bake`) when the site is built
     """
     box = W.VBox([W.HBox(list(controls.values()), layout=W.Layout(flex_flow="row wrap")),
                   *(extra or []), view.image])
-    box.controls, box.view = controls, view
+    box.controls, box.view, box.extras = controls, view, list(extra or [])
+    box.axes = control_grid(controls, grid)
 
     def redraw(_change: object = None) -> None:
         renders_before = view.renders
@@ -112,7 +130,10 @@ def make_widget(controls: dict[str, W.Widget], view: FigureView, update: Callabl
         if view.renders == renders_before:  # update() did not already refresh(full=True)
             view.refresh()
 
+    redraw()
+    folder = bake_dir()
+    if folder is not None:
+        return bake(box, redraw, grid, folder)
     for control in controls.values():
         control.observe(redraw, names="value")
-    redraw()
     return box

@@ -24,6 +24,7 @@ from matplotlib import colormaps
 
 from bnbook import functional as F
 from bnbook.i18n import t
+from bnbook.widgets._bake import Presets
 from bnbook.widgets._figure import FigureView, make_widget
 
 __all__ = ["NCHW_EXAMPLE_SHAPE", "DEFAULT_ND", "DEFAULT_NCHW", "parse_batch", "bn_steps",
@@ -34,6 +35,14 @@ NCHW_EXAMPLE_SHAPE = (2, 2, 2)
 
 DEFAULT_ND = "2 10\n4 30\n4 50\n6 70"
 DEFAULT_NCHW = "1 2 3 4   0 0 1 1\n5 6 7 8   1 1 0 0\n2 2 2 2   4 0 4 0"
+#: The static site's batches, for the prose's "things to try": the example batch, the same with
+#: feature 1 constant (then raise epsilon), and with one huge value (the others move).
+CONSTANT_ND = "2 5\n4 5\n4 5\n6 5"
+OUTLIER_ND = "2 10\n4 30\n4 50\n6 700"
+#: The static site's values of gamma, beta and epsilon (gamma = 0 is one of the things to try).
+GAMMAS = (-1.0, 0.0, 1.0, 2.0)
+BETAS = (-1.0, 0.0, 1.0)
+EPSILONS = (1e-5, 0.1, 10.0)
 
 _MAX_VALUES = 64  # keeps the grid readable and the redraw fast
 
@@ -167,7 +176,8 @@ def _table(steps: dict, x: np.ndarray, channel: int) -> str:
         for name, vals in detail
     )
     caption = html.escape(t("ch03_selected_values", channel=channel, m=steps["m"]))
-    style = "border-collapse:collapse;font-family:monospace;font-size:12px"
+    # separate cells with a gap: the site theme collapses table borders, which runs the numbers together
+    style = "border-collapse:separate;border-spacing:12px 1px;font-family:monospace;font-size:12px"
     return (f"<table style='{style}'><tr><th></th>{head}</tr>{body}</table>"
             f"<div style='font-size:12px;margin-top:4px'>{caption}</div>"
             f"<table style='{style}'>{body2}</table>")
@@ -255,7 +265,7 @@ def bn_calculator(text_nd: str = DEFAULT_ND, text_nchw: str = DEFAULT_NCHW) -> W
         shared = chan == chan_index
         for panel in panels:
             draw_grid(panel, x.shape, shared, chan)
-        draw_numbers(panels[1][2], steps["y"], x.shape, shared)
+        draw_numbers(panels[1][2], steps["y"], x.shape, np.ones(x.shape, dtype=bool))
         key = (mode, x.shape, x.tobytes(), chan_index)
         if key != drawn["key"]:  # a new batch or channel: redraw the input panel
             draw_numbers(panels[0][2], x, x.shape, np.ones(x.shape, dtype=bool))
@@ -267,7 +277,15 @@ def bn_calculator(text_nd: str = DEFAULT_ND, text_nchw: str = DEFAULT_NCHW) -> W
                     **{k: steps[k] for k in ("mean", "var", "inv_std", "x_hat", "y", "m")})
         return dict(last)
 
-    return make_widget(controls, view, update, extra=[message, table])
+    # On the static site the text boxes become a choice of example batches.
+    batches = Presets(t("ch03_batch"), [
+        (t("ch03_preset_example"), {"layout": "ND", "text_nd": text_nd, "text_nchw": text_nchw}),
+        (t("ch03_preset_constant"), {"layout": "ND", "text_nd": CONSTANT_ND, "text_nchw": text_nchw}),
+        (t("ch03_preset_outlier"), {"layout": "ND", "text_nd": OUTLIER_ND, "text_nchw": text_nchw}),
+        (t("ch03_preset_nchw"), {"layout": "NCHW", "text_nd": text_nd, "text_nchw": text_nchw}),
+    ])
+    grid = {"batch": batches, "gamma": GAMMAS, "beta": BETAS, "eps": EPSILONS}
+    return make_widget(controls, view, update, extra=[message, table], grid=grid)
 
 
 def benchmark_cases() -> list:

@@ -92,7 +92,9 @@ def covariate_shift_explorer(step: int | None = None, layer: int = 3, **training
             for key, label in (("plain", "without_bn"), ("bn", "with_bn")))
         return state
 
-    return make_widget(controls, view, update, extra=[stats_line])
+    # The static site: every other recorded step (and the first, last and chosen ones).
+    shown = sorted({int(s) for s in steps[::2]} | {int(steps[-1]), controls["step"].value})
+    return make_widget(controls, view, update, extra=[stats_line], grid={"step": shown})
 
 
 def benchmark_cases() -> list:

@@ -25,6 +25,10 @@ __all__ = ["error_surface_explorer", "surface_problem", "benchmark_cases"]
 MAX_STEPS = 1000
 LEVELS = (1.0, 0.3, 0.08, 0.02, 0.004)  # fractions of the starting excess loss
 LIMITS = (-1.5, 4.5, -4.5, 1.5)  # both panels: x from -1.5 to 4.5, y from -4.5 to 1.5
+#: The static site's scale ratios and learning rates: the sliders' ranges, roughly evenly in
+#: log scale, with the chapter's setting (10, 0.018) and the values its "things to try" name.
+RATIOS = (1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 30.0, 50.0, 100.0)
+LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.018, 0.03, 0.1, 0.3, 0.5, 1.0, 1.5)
 
 
 @cache
@@ -112,7 +116,7 @@ def error_surface_explorer(ratio: float = 10.0, lr: float = 0.018) -> W.VBox:
                          f"<b>{t('ch01_standardized_features')}</b>: {state['std']['verdict']}")
         return state
 
-    return make_widget(controls, view, update, extra=[verdict])
+    return make_widget(controls, view, update, extra=[verdict], grid={"ratio": RATIOS, "lr": LEARNING_RATES})
 
 
 def benchmark_cases() -> list:

@@ -21,6 +21,10 @@ __all__ = ["Z_RANGE", "histogram", "gamma_beta_explorer", "benchmark_cases"]
 Z_RANGE = (-8.0, 8.0)
 _EDGES = np.linspace(*Z_RANGE, 81)
 _Y_LIMITS = {"sigmoid": (-0.05, 1.05), "tanh": (-1.1, 1.1), "relu": (-0.4, 8.0)}
+#: The static site's values: the sliders' ranges, with the gamma that saturates a quarter of the
+#: sigmoid inputs and the beta that kills 90 % of the ReLU units (the chapter's two targets).
+GAMMAS = (0.1, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0)
+BETAS = tuple(float(b) for b in np.round(np.arange(-5.0, 5.01, 0.25), 2))
 
 
 def histogram(values: np.ndarray) -> np.ndarray:
@@ -84,7 +88,7 @@ def gamma_beta_explorer(gamma: float = 1.0, beta: float = 0.0) -> W.VBox:
         return {"gamma": g, "beta": b, "counts": counts, "mean": float(y.mean()), "std": float(y.std()),
                 "regimes": regimes}
 
-    return make_widget(controls, view, update)
+    return make_widget(controls, view, update, grid={"gamma": GAMMAS, "beta": BETAS})
 
 
 def benchmark_cases() -> list:

@@ -65,7 +65,8 @@ def batch_preview(n: int = 64, seed: int = 0) -> W.VBox:
         bn.set_offsets(np.column_stack([out["y"], position]))
         return {k: v for k, v in out.items() if k.endswith(("_mean", "_var"))}
 
-    return make_widget(controls, view, update)
+    grid = {"shift": (-10.0, -6.0, -3.0, 0.0, 3.0, 6.0, 10.0), "scale": (0.1, 0.5, 1.0, 2.0, 4.0, 7.0, 10.0)}
+    return make_widget(controls, view, update, grid=grid)
 
 
 def benchmark_cases():

@@ -53,8 +53,10 @@ def grid_widget() -> W.VBox:
     view.animate(line_plain, line_bn)
     info = W.Label()
     controls = {
-        "lr": W.SelectionSlider(options=lrs, value=0.1, description=t("ch10_lr")),
-        "init_std": W.SelectionSlider(options=stds, value=0.1, description=t("ch10_init_std")),
+        "lr": W.SelectionSlider(options=lrs, value=0.1, description=t("ch10_lr"),
+                                style={"description_width": "initial"}),
+        "init_std": W.SelectionSlider(options=stds, value=0.1, description=t("ch10_init_std"),
+                                      style={"description_width": "initial"}),  # the whole label
     }
 
     def update() -> dict:

@@ -1,4 +1,4 @@
-"""nbgrader's feedback exporter, made cheap enough to run once per student in a grading worker.
+"""The students' feedback pages: nbgrader's ``GenerateFeedback`` with a cheaper exporter.
 
 ``GenerateFeedback`` makes a new ``HTMLExporter`` for every student. Two things made that slow:
 
@@ -11,15 +11,16 @@
   cell inputs and outputs, for keyboard users), and serializes it back: more than half of
   the time feedback takes. :func:`add_accessibility_attributes` makes the same two edits on
   the rendered text.
+
+The exporter that plugs both in (:class:`.compat.FeedbackExporter`) uses nbconvert's private
+methods, so it lives in :mod:`.compat`.
 """
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from jinja2 import BytecodeCache
-from nbconvert.exporters import HTMLExporter, TemplateExporter
-from nbconvert.filters.highlight import Highlight2HTML
-from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
 MISSING_ALT = "No description has been provided for this image"  # HTMLExporter's own text
 # The opening tag of a cell's input or of an output (the lab template's class names).
@@ -27,7 +28,9 @@ _FOCUSABLE = re.compile(r'<div class="(?:[^"]*\s)?(?:jp-Cell-inputWrapper|jp-Out
 _IMG_WITHOUT_ALT = re.compile(r"<img(?![^>]*\balt=)", re.IGNORECASE)
 
 
-class _MemoryBytecodeCache(BytecodeCache):
+class MemoryBytecodeCache(BytecodeCache):
+    """Jinja's compiled templates, kept in memory for the life of the process."""
+
     def __init__(self) -> None:
         self._code: dict[str, bytes] = {}
 
@@ -40,7 +43,7 @@ class _MemoryBytecodeCache(BytecodeCache):
         self._code[bucket.key] = bucket.bytecode_to_string()
 
 
-_CACHE = _MemoryBytecodeCache()
+BYTECODE_CACHE = MemoryBytecodeCache()
 
 
 def add_accessibility_attributes(html: str) -> str:
@@ -50,25 +53,13 @@ def add_accessibility_attributes(html: str) -> str:
     return _IMG_WITHOUT_ALT.sub(f'<img alt="{MISSING_ALT}"', html)
 
 
-class FeedbackExporter(HTMLExporter):
-    """``HTMLExporter`` with the process's compiled templates and without the second parse."""
+def feedback(root: Path, assignment: str) -> None:
+    """(Re)write the feedback HTML of every graded student of ``assignment`` from the gradebook."""
+    from nbgrader.converters import GenerateFeedback
 
-    def _create_environment(self):
-        environment = super()._create_environment()
-        environment.bytecode_cache = _CACHE
-        return environment
+    from .compat import FeedbackExporter
+    from .course import coursedir, nbgrader_config, prepare_environment
 
-    def from_notebook_node(self, nb, resources=None, **kw):
-        # HTMLExporter.from_notebook_node up to the rendering, then the attributes as text.
-        language = nb.metadata.get("language_info", {})
-        lexer = language.get("pygments_lexer", language.get("name", None))
-        self.register_filter(
-            "highlight_code", self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
-        )
-        resources = self._init_resources(resources)
-        self.register_filter(
-            "filter_data_type",
-            WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self, resources=resources),
-        )
-        html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
-        return add_accessibility_attributes(html), resources
+    prepare_environment()
+    cfg = nbgrader_config(root, GenerateFeedback__exporter_class=FeedbackExporter)
+    GenerateFeedback(coursedir=coursedir(cfg, assignment, "*"), config=cfg, force=True).start()

@@ -1,5 +1,5 @@
 """Hidden checks of the ``bn-inference`` assignment (reference: ``bnbook.layers.BatchNorm`` and
-``bnbook.experiments.review.fold_bn_into_linear``).
+``bnbook.inference``: the running update and folding).
 
 The inputs are drawn so that each convention matters by far more than the tolerance: momentum is
 never close to 0.5 (so its direction shows), batches are often tiny (so ``m / (m - 1)`` is far from
@@ -40,17 +40,10 @@ def _update_inputs(rng):
 
 
 def _update_reference(running_mean, running_var, batch_mean, batch_var_biased, m, momentum):
-    """Feed bnbook's layer a batch of m rows with exactly these statistics and read its update."""
-    from bnbook.layers import BatchNorm
+    from bnbook.inference import unbiased_variance, update_running_stats
 
-    d = batch_mean.size
-    z = np.random.default_rng(0).normal(size=(m, d))
-    z = z - z.mean(axis=0)
-    z = z / np.sqrt((z ** 2).mean(axis=0))  # mean 0, biased variance 1 per column
-    bn = BatchNorm(d, momentum=momentum)
-    bn.running_mean, bn.running_var = running_mean.copy(), running_var.copy()
-    bn.forward(batch_mean + np.sqrt(batch_var_biased) * z)
-    return bn.running_mean, bn.running_var
+    return update_running_stats(running_mean, running_var, batch_mean, unbiased_variance(batch_var_biased, m),
+                                momentum)
 
 
 # Parts 2 and 3: class BatchNorm1d(num_features, eps=1e-5, momentum=0.1) with attributes gamma, beta,
@@ -175,13 +168,9 @@ def _fold_inputs(rng):
 
 
 def _fold_reference(W, b, gamma, beta, running_mean, running_var, eps):
-    from bnbook.experiments.review import fold_bn_into_linear
-    from bnbook.layers import BatchNorm
+    from bnbook.inference import fold_batch_norm
 
-    bn = BatchNorm(W.shape[1], eps=eps).eval()
-    bn.gamma, bn.beta = gamma.copy(), beta.copy()
-    bn.running_mean, bn.running_var = running_mean.copy(), running_var.copy()
-    return fold_bn_into_linear(W, b, bn)
+    return fold_batch_norm(W, b, running_mean, running_var, gamma, beta, eps)
 
 
 CASES = {
