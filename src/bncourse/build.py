@@ -129,17 +129,17 @@ def refresh_data_pages(root: Path, lang: str, source: Path) -> list[str]:
         stamp = cache_dir / f".{page}.data-sha256"
         if stamp.is_file() and stamp.read_text() == digest:
             continue
-        if cache_dir.is_dir():
+        if cache_dir.is_dir():  # else a first build: nothing cached to drop
             from jupyter_cache import get_cache
 
             cache = get_cache(str(cache_dir))
             for record in cache.list_cache_records():
                 if Path(record.uri).resolve() == path.resolve():
                     cache.remove_cache(record.pk)
-        os.utime(path)  # newer than Sphinx's environment: the page is read (and executed) again
+            os.utime(path)  # newer than Sphinx's environment: the page is read (and executed) again
+            refreshed.append(page)
         cache_dir.mkdir(parents=True, exist_ok=True)
         stamp.write_text(digest)
-        refreshed.append(page)
     return refreshed
 
 
