@@ -143,6 +143,46 @@ def refresh_data_pages(root: Path, lang: str, source: Path) -> list[str]:
     return refreshed
 
 
+def _labels(lang: str) -> dict[str, str]:
+    """Every figure and widget label as this edition draws it (zh-Hant: converted)."""
+    from bnbook import i18n
+
+    return {key: i18n.t(key, lang) for key in i18n.strings()}
+
+
+def refresh_label_pages(root: Path, lang: str, source: Path) -> bool:
+    """Drop the edition's cached executions when a label it draws changed; True if it did.
+
+    The execution cache keys a page on its code only, but figures and widgets draw their labels
+    from ``bnbook.i18n`` (the strings, and for zh-Hant the glossary, the phrase overrides and the
+    converter): a changed label would otherwise stay in every cached figure. Which page draws
+    which label is not known, so every page of the edition runs again; labels that are only
+    added change nothing already drawn.
+    """
+    cache_dir = root / "_build" / "cache" / lang
+    stamp = cache_dir / ".labels.json"
+    labels = _labels(lang)
+    if stamp.is_file():
+        old = json.loads(stamp.read_text(encoding="utf-8"))
+        if all(labels.get(key) == text for key, text in old.items()):
+            if old != labels:
+                stamp.write_text(json.dumps(labels, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+            return False
+    elif not cache_dir.is_dir():  # nothing cached yet: nothing stale
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        stamp.write_text(json.dumps(labels, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+        return False
+    from jupyter_cache import get_cache
+
+    cache = get_cache(str(cache_dir))
+    for record in cache.list_cache_records():
+        cache.remove_cache(record.pk)
+    for path in source.rglob("*.md"):
+        os.utime(path)  # newer than Sphinx's environment: the page is read (and executed) again
+    stamp.write_text(json.dumps(labels, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+    return True
+
+
 KERNEL_STARTUP = """\
 # Written by bncourse.build: runs at the start of every kernel that executes a page.
 # NumPy 2 writes a scalar as np.float64(0.98); myst-nb's {glue:text} formats that text
@@ -194,6 +234,8 @@ def build_edition(root: Path, lang: str, static: Path) -> int:
     refreshed = refresh_data_pages(root, lang, source)
     if refreshed:
         print(f"{lang}: data changed for {', '.join(refreshed)}: executed again", flush=True)
+    if refresh_label_pages(root, lang, source):
+        print(f"{lang}: figure and widget labels changed: every page executed again", flush=True)
     try:
         result = _build(root, lang, source, config_path)
     finally:

@@ -2,9 +2,9 @@
 
 ``book/en`` and ``book/zh-Hans`` are written by hand; ``zh-Hant`` is made at build time into
 ``_build/src/zh-Hant`` by converting the *prose* of every zh-Hans page with
-:func:`bnbook.i18n.convert.to_traditional` (OpenCC ``s2twp`` + the glossary's terms). Code cells
-are copied unchanged, except the page's first cell, where ``set_language("zh-Hans")`` becomes
-``set_language("zh-Hant")``. A file is only rewritten when its content changes, so the execution
+:func:`bnbook.i18n.convert.to_traditional` (OpenCC ``s2twp``, the glossary's terms and the
+phrase overrides, then 「」 quotation marks). Code cells are copied unchanged, except the page's
+first cell, where ``set_language("zh-Hans")`` becomes ``set_language("zh-Hant")``. A file is only rewritten when its content changes, so the execution
 cache and Sphinx's environment keep every unchanged page.
 """
 

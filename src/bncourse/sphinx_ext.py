@@ -130,6 +130,10 @@ def _join_cjk_lines(app: Sphinx, doctree) -> None:
     A break may sit inside a text node, make up a text node of its own (MyST's soft breaks), or
     start or end a text node next to inline markup (``*强调*``, a link): so each text node is
     looked at together with the last character before it and the first character after it.
+
+    A ``nodes.Text`` is a ``str``: ``parent.index``, ``parent.replace`` and ``parent.remove``
+    compare by value, so with several ``"\n"`` nodes in one paragraph they would all find the
+    first one. Nodes are therefore found by identity (:func:`_child_index`).
     """
     if not str(app.config.language or "").startswith("zh"):
         return
@@ -137,7 +141,9 @@ def _join_cjk_lines(app: Sphinx, doctree) -> None:
         parent = text.parent
         if parent is None or isinstance(parent, _VERBATIM) or "\n" not in text:
             continue
-        index = parent.index(text)
+        index = _child_index(parent, text)
+        if index is None:
+            continue
         before = parent[index - 1].astext()[-1:] if index > 0 else ""
         after = parent[index + 1].astext()[:1] if index + 1 < len(parent) else ""
         before, after = (c if _CJK_CHAR.match(c) else "" for c in (before, after))  # CJK: never removed
@@ -146,9 +152,14 @@ def _join_cjk_lines(app: Sphinx, doctree) -> None:
         joined = joined[len(before): len(joined) - len(after)]
         if joined != value:
             if joined:
-                parent.replace(text, nodes.Text(joined))
+                parent[index] = nodes.Text(joined)
             else:
-                parent.remove(text)
+                del parent[index]
+
+
+def _child_index(parent, child) -> int | None:
+    """The position of ``child`` among ``parent``'s children, by identity (not by value)."""
+    return next((i for i, node in enumerate(parent.children) if node is child), None)
 
 
 def _check_unknown(app: Sphinx, exception) -> None:

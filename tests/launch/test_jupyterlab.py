@@ -5,7 +5,8 @@ Run All renders the chapter's widget, and moving a slider redraws its figure.
 
 JupyterLab runs with a private home and Jupyter folders, so only the settings the course installs
 into the environment (``python -m bncourse.lab``, run by ``make`` and by Binder's ``postBuild``)
-decide how the chapter opens."""
+decide how the chapter opens. It serves a copy of ``book/``: JupyterLab saves what the test does
+(the notebook, its checkpoints), which must not land in the repository's sources."""
 from __future__ import annotations
 
 import os
@@ -41,6 +42,8 @@ def lab(tmp_path_factory):
     if not settings_file().is_file():
         pytest.fail(f"{settings_file()} is missing: `make book` (or `python -m bncourse.lab`) writes it")
     home = tmp_path_factory.mktemp("lab-home")
+    served = tmp_path_factory.mktemp("course")
+    shutil.copytree(ROOT / "book", served / "book")
     port, token = _free_port(), secrets.token_hex(16)
     env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8",
            "JUPYTER_CONFIG_DIR": str(home / "config"), "JUPYTER_DATA_DIR": str(home / "data"),
@@ -48,9 +51,9 @@ def lab(tmp_path_factory):
     log = (home / "lab.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={ROOT}",
+         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={served}",
          *(["--allow-root"] if os.geteuid() == 0 else [])],  # Binder runs as a user; CI as root
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        cwd=served, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(240):

@@ -94,3 +94,28 @@ def test_chinese_line_breaks_are_joined_but_not_english_ones():
     doc2 += english
     _join_cjk_lines(SimpleNamespace(config=SimpleNamespace(language="en")), doc2)
     assert english.astext() == "中文\n中文"
+
+
+def test_every_soft_break_between_chinese_is_joined_not_only_the_first():
+    """MyST gives each soft break its own ``Text("\\n")``; equal by value, each must be looked at.
+
+    ``parent.index(text)`` compares by value, so every later ``"\\n"`` node resolved to the first
+    one: once a paragraph had a break that stays (between English words), none after it was
+    joined (chapter 7 showed 27 such spaces).
+    """
+    from docutils import nodes
+    from types import SimpleNamespace
+
+    from bncourse.sphinx_ext import _join_cjk_lines
+
+    para = nodes.paragraph()
+    para += [nodes.Text("BN"), nodes.Text("\n"), nodes.Text("layer 之后"), nodes.Text("\n"),
+             nodes.emphasis("强调", "强调"), nodes.Text("\n"), nodes.Text("第二行"), nodes.Text("\n"),
+             nodes.strong("加粗", "加粗"), nodes.Text("之后\n"), nodes.reference("", "链接"), nodes.Text("\n"),
+             nodes.Text("English"), nodes.Text("\n"), nodes.Text("结束")]
+    doc = nodes.document(None, None)
+    doc += para
+    _join_cjk_lines(SimpleNamespace(config=SimpleNamespace(language="zh_TW")), doc)
+    assert para.astext() == "BN\nlayer 之后强调第二行加粗之后链接\nEnglish\n结束"
+    kinds = [type(n).__name__ for n in para.children]
+    assert kinds.count("emphasis") == kinds.count("strong") == kinds.count("reference") == 1

@@ -2,8 +2,9 @@
 
 ``strings/*.toml`` hold every label in ``en`` and ``zh-Hans`` (one file per topic, so
 chapters can add labels without touching each other's files); the Traditional text is
-generated from the Simplified one with OpenCC (``s2twp``) and then the glossary's
-overrides, exactly as the book's zh-Hant edition is (see :mod:`bnbook.i18n.convert`).
+generated from the Simplified one with OpenCC (``s2twp``), the glossary's terms and the phrase
+overrides of ``zh_hant/phrases.toml``, exactly as the book's zh-Hant edition is (see
+:mod:`bnbook.i18n.convert`).
 
 Usage::
 
