@@ -340,7 +340,11 @@ def main(argv: list[str] | None = None) -> int:
             [sys.executable, "-m", "bncourse.build", "--root", str(root), "--edition-process", lang],
             env={**os.environ, "BNBOOK_LANG": lang, "PYTHONWARNINGS": os.environ.get("PYTHONWARNINGS", ""),
                  BAKE_DIR_VARIABLE: str(root / "_build" / "views"),
-                 "IPYTHONDIR": str(kernel_ipython_dir(root))},
+                 "IPYTHONDIR": str(kernel_ipython_dir(root)),
+                 # The build's own matplotlib cache: the user's one may list the fonts of another
+                 # installation (or a half-deleted one); a missing font then warns on stderr and
+                 # fails the build.
+                 "MPLCONFIGDIR": os.environ.get("MPLCONFIGDIR") or str(root / "_build" / "matplotlib")},
         )
         timings[lang] = round(time.perf_counter() - start, 1)
         if rc != 0:
