@@ -62,9 +62,15 @@ class BakedWidget:
         return matter
 
     def views(self) -> set[str]:
-        """The image of every view."""
-        return {IMG_SRC.search(m["state"]["value"])[1] for m in self.models.values()
-                if m["model_name"] == "HTMLModel" and "bnbook-view" in m["state"].get("value", "")}
+        """The image of every view of this widget (the leaves of its stacks)."""
+        images, todo = set(), [self.stack]
+        while todo:
+            model = self.models[todo.pop()]
+            if model["model_name"] == "StackModel":
+                todo.extend(child.removeprefix("IPY_MODEL_") for child in model["state"]["children"])
+            else:
+                images.add(IMG_SRC.search(model["state"]["value"])[1])
+        return images
 
 
 def _id(ref: str) -> str:
