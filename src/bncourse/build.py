@@ -7,6 +7,7 @@ edition's values (language, search text, cache folder, vendored scripts):
     _build/src/zh-Hant/     the generated Traditional pages (rewritten only when changed)
     _build/cache/<lang>/    jupyter-cache: a page is re-executed only when its code changed
     _build/doctrees/<lang>/ Sphinx's environment: a rebuild re-reads only changed pages
+    _build/results/         experiment results shared by the editions' kernels (bnbook.experiments.store)
     _build/views/           the baked widgets' images, by content hash (see bnbook.widgets._bake);
                             each edition publishes those its pages use in _static/views/
     _build/html/<lang>/     the edition
@@ -15,7 +16,8 @@ edition's values (language, search text, cache folder, vendored scripts):
 Warnings are errors (``-W``), so a cell that raises, output on stderr, a missing glyph, a broken
 reference or an unknown ``{exercise}`` name fails the build and names the page.
 Each edition runs in its own Python process, with ``BNBOOK_LANG`` set for its kernels and
-``BNBOOK_BAKE_DIR`` telling them to bake their widgets for the static site.
+``BNBOOK_BAKE_DIR`` telling them to bake their widgets for the static site, and
+``BNBOOK_RESULTS_DIR`` letting the zh-Hans and zh-Hant kernels reuse the experiments the en kernel ran.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ import yaml
 from bncourse.editions import EDITIONS, generate_zh_hant
 from bncourse.repository import book_config, find_repository
 from bncourse.vendor import IPYWIDGETS_JS, MATHJAX_PATH, vendor
+from bnbook.experiments.store import RESULTS_DIR_VARIABLE, package_fingerprint
 from bnbook.widgets._bake import BAKE_DIR_VARIABLE
 
 FAVICON = Path(__file__).with_name("static") / "favicon.svg"
@@ -193,6 +196,17 @@ numpy.set_printoptions(legacy="1.25")
 """
 
 
+def forget_old_results(folder: Path) -> Path:
+    """The results folder for this version of bnbook; results of other versions are deleted."""
+    current = folder / package_fingerprint()
+    if folder.is_dir():
+        for old in folder.iterdir():
+            if old != current:
+                shutil.rmtree(old) if old.is_dir() else old.unlink()
+    current.parent.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def kernel_ipython_dir(root: Path) -> Path:
     """An IPython folder for the build's kernels, with the startup file above."""
     ipython_dir = root / "_build" / "ipython"
@@ -332,6 +346,7 @@ def main(argv: list[str] | None = None) -> int:
     if "zh-Hant" in langs:
         changed = generate_zh_hant(root)
         print(f"zh-Hant: {len(changed)} generated file(s) changed: {', '.join(changed) or 'none'}", flush=True)
+    results = forget_old_results(root / "_build" / "results")
     timings = {}
     for lang in langs:
         start = time.perf_counter()
@@ -340,6 +355,7 @@ def main(argv: list[str] | None = None) -> int:
             [sys.executable, "-m", "bncourse.build", "--root", str(root), "--edition-process", lang],
             env={**os.environ, "BNBOOK_LANG": lang, "PYTHONWARNINGS": os.environ.get("PYTHONWARNINGS", ""),
                  BAKE_DIR_VARIABLE: str(root / "_build" / "views"),
+                 RESULTS_DIR_VARIABLE: str(results),
                  "IPYTHONDIR": str(kernel_ipython_dir(root)),
                  # The build's own matplotlib cache: the user's one may list the fonts of another
                  # installation (or a half-deleted one); a missing font then warns on stderr and
